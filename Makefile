@@ -1,0 +1,47 @@
+# The developer loop. `make test` is the one command CI runs; `make demo` shows the chain.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.gitops-ci-installed
+PYTEST_ARGS ?=
+
+.PHONY: all venv lint format test unit demo bench clean
+
+all: test
+
+venv: $(STAMP)
+
+$(STAMP): requirements/dev.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+lint: venv
+	$(BIN)/black --check --quiet scripts tests benchmarks
+	$(BIN)/flake8 scripts tests benchmarks
+	$(BIN)/mypy --strict scripts
+	$(BIN)/actionlint -no-color
+	$(BIN)/zizmor --offline --no-progress --quiet .
+
+format: venv
+	$(BIN)/black scripts tests benchmarks
+
+# pytest exits 5 when it collected nothing: that is a failure, not a pass.
+test: lint
+	rc=0; $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+unit: venv
+	$(BIN)/python -m pytest -n 2 tests/unit $(PYTEST_ARGS)
+
+demo: venv
+	$(BIN)/python scripts/demo.py
+
+bench: venv
+	$(BIN)/python benchmarks/bootstrap.py
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache

@@ -1,0 +1,71 @@
+"""The bump engine's data model: what to pin, where to look, and what changed.
+
+The engine is pure: `engine.plan()` reads files and returns a Plan; `engine.apply()` writes
+a Plan's edits all-or-nothing. The write-back (commit / pull request) only uses these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Target:
+    """One image to pin: `repository` as the user gave it, the new tag and/or digest."""
+
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+    digest_only: bool = False  # pin repo@digest without a tag
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where to look: path globs (relative to the infra dir), an environment (overlay folder),
+    and workload kind / name / container-name selectors. Empty means everything."""
+
+    paths: tuple[str, ...] = ()
+    environment: str | None = None
+    kinds: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    containers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    file: str  # relative to the infra dir, with `/`
+    line: int  # 1-based
+    kind: str  # e.g. container, init-container, kustomize-images, helm-values, marker
+    old: str
+    new: str
+    repository: str = ""  # the target repository this change pins
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    file: str  # relative to the infra dir
+    before: bytes
+    after: bytes
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    edits: tuple[FileEdit, ...] = ()
+    matched: int = 0  # places that pin a target, changed or already at the target
+    found_images: tuple[str, ...] = field(default=())  # other image repositories seen
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(edit.file for edit in self.edits)

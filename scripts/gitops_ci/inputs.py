@@ -1,0 +1,153 @@
+"""Input grammar and resolution: CLI flag > INPUT_<NAME> env var > fork defaults > built-in default.
+
+The parsers are pure functions that quote the offending text on error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from gitops_ci.errors import UserError
+
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0", ""}
+
+
+def parse_bool(text: str, *, name: str = "value") -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UserError(
+        f"input {name!r}: {text!r} is not a boolean",
+        fix="use true or false (also accepted: yes/no, on/off, 1/0)",
+    )
+
+
+def parse_list(text: str, *, name: str = "value") -> list[str]:
+    """Items separated by newlines or commas; blanks and `# comment` lines are dropped."""
+    items: list[str] = []
+    for line in text.splitlines():
+        if line.strip().startswith("#"):
+            continue
+        items.extend(part.strip() for part in line.split(","))
+    return [item for item in items if item]
+
+
+def parse_map(text: str, *, name: str = "value") -> dict[str, str]:
+    """`key=value` items separated by newlines (or commas); the value may contain `=`."""
+    result: dict[str, str] = {}
+    for item in parse_list(text, name=name):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(
+                f"input {name!r}: {item!r} is not a key=value pair",
+                fix="write one KEY=VALUE per line, for example `team=payments`",
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_.\-/]+", key):
+            raise UserError(
+                f"input {name!r}: key {key!r} (in {item!r}) has characters that are not allowed",
+                fix="keys may use letters, digits, `_`, `.`, `-` and `/`",
+            )
+        result[key] = value.strip()
+    return result
+
+
+def parse_int(text: str, *, name: str = "value") -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise UserError(f"input {name!r}: {text!r} is not a whole number") from None
+
+
+def parse_choice(choices: tuple[str, ...]) -> Callable[..., str]:
+    def parse(text: str, *, name: str = "value") -> str:
+        value = text.strip()
+        if value not in choices:
+            raise UserError(
+                f"input {name!r}: {text!r} is not one of {', '.join(choices)}",
+            )
+        return value
+
+    return parse
+
+
+def parse_str(text: str, *, name: str = "value") -> str:
+    return text
+
+
+Kind = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One input of a command: its CLI flag, its `INPUT_*` variable and its defaults-file key."""
+
+    name: str  # kebab-case, as in action.yml: `infra-repo`
+    help: str
+    kind: Kind = parse_str
+    default: str = ""
+    secret: bool = False
+    multiple: bool = False  # a CLI flag that may be repeated; values join as a list
+    flag_only: bool = False  # never read from the environment or defaults (e.g. --json)
+    metavar: str | None = None
+    choices: tuple[str, ...] = field(default=())
+
+    @property
+    def env_name(self) -> str:
+        return "INPUT_" + self.name.upper().replace("-", "_").replace(" ", "_")
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+
+def defaults_text(value: object) -> str:
+    """A value from the YAML defaults file, as the text an `INPUT_*` variable would hold."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "\n".join(defaults_text(v) for v in value)
+    if isinstance(value, Mapping):
+        return "\n".join(f"{k}={defaults_text(v)}" for k, v in value.items())
+    if value is None:
+        return ""
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Any
+    source: str  # "flag" | "env" | "defaults" | "default"
+
+
+def resolve(
+    option: Option,
+    flag_value: object,
+    environ: Mapping[str, str],
+    defaults: Mapping[str, object],
+) -> Resolved:
+    """Pick the first source that sets the option, then parse it with the option's grammar."""
+    if flag_value is not None and flag_value != []:
+        if isinstance(flag_value, list):
+            text = "\n".join(str(v) for v in flag_value)
+        else:
+            text = str(flag_value)
+        return Resolved(_parse(option, text), "flag")
+    if not option.flag_only:
+        for env_name in (option.env_name, "INPUT_" + option.name.upper()):
+            text = environ.get(env_name)
+            # An action passes every input through env:, so an unset input arrives as "".
+            if text is not None and text != "":
+                return Resolved(_parse(option, text), "env")
+        if option.name in defaults:
+            return Resolved(_parse(option, defaults_text(defaults[option.name])), "defaults")
+    return Resolved(_parse(option, option.default), "default")
+
+
+def _parse(option: Option, text: str) -> Any:
+    return option.kind(text, name=option.name)

@@ -1,0 +1,125 @@
+"""The `gitops-ci` command line: builds the parsers and dispatches; nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from typing import IO, Any, Mapping, Sequence
+
+from gitops_ci import __version__, defaults
+from gitops_ci.commands import COMMANDS
+from gitops_ci.commands.base import Command, Context
+from gitops_ci.errors import UserError
+from gitops_ci.inputs import Option, parse_bool, resolve
+from gitops_ci.runner import Console
+
+# Always secret when present, whichever command runs.
+SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gitops-ci",
+        description="Push to deployment the GitOps way: quality-gate, build-and-push, "
+        "bump-manifest, notify. Each option can also be set by its INPUT_* environment "
+        "variable or in the fork's gitops-ci.defaults.yml; a flag wins over both.",
+    )
+    parser.add_argument("--version", action="version", version=f"gitops-ci {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS.values():
+        _add_command(sub, command)
+    return parser
+
+
+def _add_command(sub: Any, command: Command) -> None:
+    parser = sub.add_parser(command.name, help=command.summary, description=command.description)
+    parser.add_argument(
+        "--defaults-file",
+        metavar="PATH",
+        help=f"the fork's defaults file (env: {defaults.ENV_OVERRIDE}; "
+        f"default: {defaults.FILE_NAME} at the suite's root)",
+    )
+    for option in command.options:
+        _add_option(parser, option)
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    where = "" if option.flag_only else f"env: {option.env_name}; "
+    default = f"default: {option.default!r}" if option.default else "no default"
+    secret = " Secret: give it through the environment, not on the command line." if option.secret else ""
+    help_text = f"{option.help} ({where}{default}).{secret}".replace("%", "%%")
+    flag = f"--{option.name}"
+    if option.kind is parse_bool:
+        parser.add_argument(flag, dest=option.dest, nargs="?", const="true", metavar="BOOL", help=help_text)
+    elif option.multiple:
+        parser.add_argument(flag, dest=option.dest, action="append", metavar=option.metavar, help=help_text)
+    else:
+        parser.add_argument(flag, dest=option.dest, metavar=option.metavar, help=help_text)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    environ = os.environ if environ is None else environ
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    if not args.command:
+        build_parser().print_help(stdout)
+        return 1
+    command = COMMANDS[args.command]
+    console = Console(environ, stdout, stderr, json_mode=getattr(args, "json", None) not in (None, "false"))
+    for name in SECRET_ENV:
+        if environ.get(name):
+            console.mask(environ[name])
+    try:
+        values = resolve_inputs(command, vars(args), environ, console)
+        ctx = Context(console=console, environ=environ, cwd=os.getcwd())
+        return command.handler(ctx, values)
+    except UserError as exc:
+        message = console.redact(str(exc))
+        console.error(message)
+        if console.json_mode:
+            print(json.dumps({"ok": False, "error": message}), file=stdout)
+        return 1
+    except Exception:  # noqa: BLE001 - anything else is a bug: show it whole (redacted)
+        print(console.redact(traceback.format_exc()), file=stderr)
+        print("This is a bug in gitops-ci; please report it with the traceback above.", file=stderr)
+        return 2
+
+
+def resolve_inputs(
+    command: Command, flags: Mapping[str, Any], environ: Mapping[str, str], console: Console
+) -> dict[str, Any]:
+    path = defaults.default_path(environ)
+    if flags.get("defaults_file"):
+        path = defaults.Path(flags["defaults_file"])
+    required = bool(flags.get("defaults_file") or environ.get(defaults.ENV_OVERRIDE))
+    known = {c.name: c.input_names for c in COMMANDS.values()}
+    sections = defaults.load(path, known, required=required)
+    command_defaults = defaults.for_command(sections, command.name)
+    values: dict[str, Any] = {}
+    for option in command.options:
+        raw = flags.get(option.dest)
+        if option.secret:
+            for text in _secret_texts(option, raw, environ):
+                console.mask(text)
+        values[option.dest] = resolve(option, raw, environ, command_defaults).value
+    return values
+
+
+def _secret_texts(option: Option, raw: Any, environ: Mapping[str, str]) -> list[str]:
+    texts = [environ.get(option.env_name, "")]
+    if isinstance(raw, str):
+        texts.append(raw)
+    return [t for t in texts if t]
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The one place that runs subprocesses. It logs and raises with secrets redacted."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from gitops_ci.errors import CommandError, UserError
+from gitops_ci.secrets import Redactor
+
+TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class Completed:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(
+    args: Sequence[str],
+    *,
+    redactor: Redactor,
+    log: Callable[[str], None] | None = None,
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+    fix: str = "",
+) -> Completed:
+    """Run ``args`` (never through a shell) and return its output as text.
+
+    Secrets go to a command through ``env`` or ``stdin``, never ``args``; should one slip into
+    ``args`` anyway, the log line and the error text still show it as ***.
+    """
+    shown = redactor.redact(shlex.join(args))
+    if log is not None:
+        log(f"$ {shown}")
+    try:
+        proc = subprocess.run(
+            list(args),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise UserError(
+            f"{args[0]!r} was not found on PATH",
+            why=f"running: {shown}",
+            fix=f"install {args[0]} on the runner (or pick another tool in the inputs)",
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise UserError(
+            f"command timed out after {timeout} s: {shown}",
+            fix="check the tool is not waiting for input or a network that is unreachable",
+        ) from exc
+    result = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+    if check and proc.returncode != 0:
+        raise CommandError(shown, proc.returncode, redactor.redact(output_tail(result)), fix=fix)
+    return result
+
+
+def output_tail(result: Completed, lines: int = TAIL_LINES) -> str:
+    text = "\n".join(part for part in (result.stdout.strip(), result.stderr.strip()) if part)
+    return "\n".join(text.splitlines()[-lines:])

@@ -1,0 +1,1 @@
+"""Importable test builders shared by unit, integration and e2e tests."""

@@ -1,0 +1,21 @@
+"""Integration and e2e tests may skip for a missing tool only when CI does not require them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE_ENV = "GITOPS_CI_REQUIRE_TOOLS"
+
+
+def require_tool(name: str, *, hint: str = "") -> str:
+    """Return the tool's path; skip the test if it is missing, or fail when CI requires tools."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed" + (f" ({hint})" if hint else "")
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{message}, and {REQUIRE_ENV}=1 requires it: .ci/run must install it")
+    pytest.skip(message)
