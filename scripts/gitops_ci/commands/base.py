@@ -27,6 +27,8 @@ class Command:
     description: str
     options: tuple[Option, ...]
     handler: Handler
+    outputs: tuple[tuple[str, str], ...] = ()  # (name, description) for action.yml
+    icon: str = "box"  # action.yml branding
 
     @property
     def input_names(self) -> frozenset[str]:
