@@ -17,6 +17,8 @@ class Target:
     tag: str | None = None
     digest: str | None = None
     digest_only: bool = False  # pin repo@digest without a tag
+    # Extra places to pin, as dotted key paths (`*` matches one level), e.g. `app.imageTag`.
+    key_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

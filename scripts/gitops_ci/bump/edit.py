@@ -1,0 +1,131 @@
+"""One file: parse it, find its sites, retarget the matching ones, splice, verify."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ruamel.yaml.nodes import Node
+
+from gitops_ci.bump.markers import BadMarker, find_markers
+from gitops_ci.bump.model import Change, FileEdit, Scope, Skipped, Target
+from gitops_ci.bump.reference import normalize_name
+from gitops_ci.bump.shapes import Document, find_sites
+from gitops_ci.bump.sites import Site
+from gitops_ci.bump.splice import Edits, Unsafe, apply_splices
+from gitops_ci.bump.verify import check
+from gitops_ci.bump.yamldoc import YamlSyntaxError, compose
+from gitops_ci.errors import UserError
+
+
+@dataclass
+class FileResult:
+    changes: list[Change] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    edit: FileEdit | None = None
+    matched: int = 0
+    found: set[str] = field(default_factory=set)
+
+
+def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) -> FileResult:
+    result = FileResult()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        result.skipped.append(Skipped(rel, "not UTF-8 text"))
+        return result
+    docs = _parse(rel, text, targets, result)
+    if docs is None:
+        return result
+    edits = Edits(text)
+    by_repo = {normalize_name(t.repository): t for t in targets}
+    for site in _sites(rel, text, docs, targets, result):
+        _retarget(rel, site, by_repo, scope, edits, result)
+    result.changes.sort(key=lambda change: change.line)
+    if edits.splices:
+        after = apply_splices(text, edits.splices)
+        check(rel, docs, after, edits.expects)
+        if after != text:
+            result.edit = FileEdit(rel, data, after.encode("utf-8"))
+    return result
+
+
+def _parse(rel: str, text: str, targets: Sequence[Target], result: FileResult) -> list[Node] | None:
+    try:
+        return compose(text)
+    except YamlSyntaxError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        if "{{" in text:
+            result.skipped.append(Skipped(rel, "a template with {{ }}, not YAML"))
+        elif any(_mentions(text, t) for t in targets):
+            raise UserError(
+                f"{rel}:{exc.line}: not valid YAML, and it mentions an image to pin",
+                why=exc.problem,
+                fix="fix the YAML at the line shown (or leave the file out with --path)",
+            ) from None
+        else:
+            result.skipped.append(Skipped(rel, f"not valid YAML ({where}{exc.problem})"))
+        return None
+
+
+def _mentions(text: str, target: Target) -> bool:
+    return target.repository in text or normalize_name(target.repository) in text
+
+
+def _sites(
+    rel: str, text: str, docs: list[Node], targets: Sequence[Target], result: FileResult
+) -> list[Site]:
+    name = rel.rsplit("/", 1)[-1]
+    sites: dict[int, Site] = {}
+    for root in docs:
+        for site in find_sites(Document.of(name, root, targets)):
+            sites.setdefault(id(site.anchor), site)
+    try:
+        for marker in find_markers(text, docs):
+            sites.setdefault(id(marker.anchor), marker)
+    except BadMarker as exc:
+        result.skipped.append(Skipped(rel, f"line {exc.line}: {exc.reason}"))
+    return list(sites.values())
+
+
+def _retarget(
+    rel: str, site: Site, by_repo: dict[str, Target], scope: Scope, edits: Edits, result: FileResult
+) -> None:
+    repo = site.repository()
+    target = by_repo.get(repo) if repo else None
+    if target is None:
+        if repo:
+            result.found.add(repo)
+        return
+    if not in_scope(site, scope):
+        return
+    result.matched += 1
+    saved = edits.save()
+    try:
+        notes = site.retarget(edits, target)
+    except Unsafe as exc:
+        edits.restore(saved)
+        result.skipped.append(
+            Skipped(rel, f"line {site.line}: pins {target.repository} but {exc}; not edited")
+        )
+        return
+    result.changes.extend(Change(rel, n.line, site.kind, n.old, n.new, target.repository) for n in notes)
+
+
+def in_scope(site: Site, scope: Scope) -> bool:
+    """Workload selectors keep only container images of the selected workloads."""
+    if not (scope.kinds or scope.names or scope.containers):
+        return True
+    workload = site.workload
+    if workload is None:
+        return False
+    return (
+        _any(workload.kind.lower(), [k.lower() for k in scope.kinds])
+        and _any(workload.name, scope.names)
+        and _any(workload.container, scope.containers)
+    )
+
+
+def _any(value: str, patterns: Sequence[str]) -> bool:
+    return not patterns or any(fnmatch.fnmatchcase(value, p) for p in patterns)

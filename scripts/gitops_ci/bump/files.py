@@ -1,0 +1,98 @@
+"""Which files to read: every YAML file of the infra dir (or the path globs), limited to
+an environment, never leaving the infra dir; and the cheap byte test that skips the rest."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Sequence
+
+from gitops_ci.bump.markers import NEEDLE
+from gitops_ci.bump.model import Scope, Target
+from gitops_ci.bump.reference import last_component
+from gitops_ci.errors import UserError
+
+YAML_SUFFIXES = (".yaml", ".yml")
+SKIP_DIRS = {".git"}
+
+
+def is_yaml(name: str) -> bool:
+    return name.endswith(YAML_SUFFIXES) or name == "Kustomization"
+
+
+def check_infra_dir(infra_dir: Path) -> Path:
+    if not infra_dir.is_dir():
+        raise UserError(
+            f"infra dir {infra_dir} does not exist or is not a directory",
+            fix="pass --infra-dir with the path of the infra repo checkout",
+        )
+    return infra_dir.resolve()
+
+
+def discover(root: Path, scope: Scope) -> list[str]:
+    """Files in scope, relative to ``root`` with `/`, sorted; symlinks resolved inside root."""
+    found = _globbed(root, scope.paths) if scope.paths else _walk(root)
+    inside = {_inside(root, path) for path in found}
+    return sorted(rel for rel in inside if in_environment(rel, scope.environment))
+
+
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        found.extend(Path(folder, name) for name in names if is_yaml(name))
+    return found
+
+
+def _globbed(root: Path, patterns: Sequence[str]) -> list[Path]:
+    found: list[Path] = []
+    for pattern in patterns:
+        pure = PurePosixPath(pattern)
+        if pure.is_absolute() or ".." in pure.parts or not pattern.strip():
+            raise UserError(
+                f"path glob {pattern!r} leads outside the infra dir",
+                fix="give globs relative to the infra dir, e.g. apps/*/overlays/staging/**",
+            )
+        for path in root.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                found.extend(_walk(path))
+            elif is_yaml(path.name):
+                found.append(path)
+    return found
+
+
+def _inside(root: Path, path: Path) -> str:
+    real = path.resolve()
+    if not real.is_relative_to(root) or not real.is_file():
+        raise UserError(
+            f"{path.relative_to(root).as_posix()} is a symlink that leads outside the infra dir or to nothing (to {real})",
+            why="gitops-ci only edits files inside the infra dir",
+            fix="remove the symlink, or narrow the search with --path so it is not included",
+        )
+    return real.relative_to(root).as_posix()
+
+
+def in_environment(rel: str, environment: str | None) -> bool:
+    """A file belongs to environment E when a folder is named E or its name has E as a word
+    (`values-staging.yaml`, `myapp.staging.yaml`); shared bases belong to none."""
+    if not environment:
+        return True
+    parts = rel.split("/")
+    words = re.split(r"[-_.]", parts[-1])
+    return environment in parts[:-1] or environment in words
+
+
+def needles(targets: Iterable[Target]) -> tuple[bytes, ...]:
+    """Byte strings one of which any file that pins a target must contain."""
+    found = {NEEDLE}
+    for target in targets:
+        found.add(last_component(target.repository).encode())
+        for path in target.key_paths:
+            key = path.rsplit(".", 1)[-1]
+            found.add(b"" if set(key) & set("*?[") else key.encode())
+    return tuple(sorted(found))
+
+
+def mentions(data: bytes, wanted: tuple[bytes, ...]) -> bool:
+    return any(needle in data for needle in wanted)

@@ -1,0 +1,128 @@
+"""YAML documents as node trees with source offsets, and the text of one scalar value.
+
+The composer's marks give character offsets into the decoded text (a BOM and both bytes of a
+CRLF count), so an edit is a splice of the original string; nothing is ever re-dumped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+
+STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVERS = (VersionedResolver(version=(1, 2)), VersionedResolver(version=(1, 1)))
+_PLAIN_UNSAFE_START = set("&*!|>'\"%@`{}[],?:-#")
+
+KeyPath = tuple[object, ...]
+
+
+class YamlSyntaxError(Exception):
+    """The text is not YAML; `line` is 1-based (0 when unknown)."""
+
+    def __init__(self, problem: str, line: int) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+
+
+def compose(text: str) -> list[Node]:
+    """Every document of ``text`` as a node tree (empty documents are dropped)."""
+    try:
+        return [doc for doc in YAML(typ="safe", pure=True).compose_all(text) if doc is not None]
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise YamlSyntaxError(problem or "invalid YAML", mark.line + 1 if mark else 0) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc).strip() or "invalid YAML", 0) from None
+
+
+def entries(node: Node | None) -> dict[str, Node]:
+    """A mapping's values by scalar key (other keys are ignored); empty for other nodes."""
+    if not isinstance(node, MappingNode):
+        return {}
+    return {key.value: value for key, value in node.value if isinstance(key, ScalarNode)}
+
+
+def key_nodes(node: MappingNode) -> dict[str, ScalarNode]:
+    return {key.value: key for key, _ in node.value if isinstance(key, ScalarNode)}
+
+
+def scalar_text(node: Node | None) -> str | None:
+    if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
+        return str(node.value)
+    return None
+
+
+def mappings(root: Node) -> Iterator[tuple[KeyPath, MappingNode]]:
+    """Every mapping under ``root`` with its key path; an alias is visited where it is used."""
+    stack: list[tuple[KeyPath, Node, frozenset[int]]] = [((), root, frozenset())]
+    while stack:
+        path, node, seen = stack.pop()
+        if id(node) in seen:
+            continue
+        inner = seen | {id(node)}
+        if isinstance(node, MappingNode):
+            yield path, node
+            for key, value in reversed(node.value):
+                name = key.value if isinstance(key, ScalarNode) else "?"
+                stack.append(((*path, name), value, inner))
+        elif isinstance(node, SequenceNode):
+            for index, item in reversed(list(enumerate(node.value))):
+                stack.append(((*path, index), item, inner))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a scalar's own text sits (after any `&anchor` or `!tag`), and its style."""
+
+    start: int
+    end: int
+    style: str | None
+
+
+def value_span(text: str, node: ScalarNode) -> Span:
+    start, end = node.start_mark.index, node.end_mark.index
+    while start < end and text[start] in "&!":
+        while start < end and text[start] not in " \t\r\n":
+            start += 1
+        while start < end and text[start] in " \t\r\n":
+            start += 1
+    return Span(start, end, node.style)
+
+
+def editable(text: str, node: ScalarNode) -> str | None:
+    """Why this scalar cannot be spliced safely, or None when it can."""
+    if node.style in ("|", ">"):
+        return "a block scalar (| or >)"
+    span = value_span(text, node)
+    if "\n" in text[span.start : span.end] or "\r" in text[span.start : span.end]:
+        return "a value that spans several lines"
+    return None
+
+
+def render(value: str, style: str | None) -> str:
+    """``value`` written in the old scalar's quote style; a plain value YAML would read as a
+    number, boolean, null or date (`1.10`, `true`) is double-quoted so it stays a string."""
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"' or not plain_is_string(value):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def plain_is_string(value: str) -> bool:
+    if not value or value[0] in _PLAIN_UNSAFE_START or value != value.strip():
+        return False
+    if ": " in value or " #" in value or "\n" in value:
+        return False
+    return all(r.resolve(ScalarNode, value, (True, False)) == STR_TAG for r in _RESOLVERS)
+
+
+def line_of(node: Node) -> int:
+    return int(node.start_mark.line) + 1
