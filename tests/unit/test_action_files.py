@@ -1,0 +1,82 @@
+"""Hygiene of every action.yml and workflow: generated files current, values through env:,
+`set -euo pipefail`, descriptions everywhere, third-party actions pinned by commit SHA."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from ruamel.yaml import YAML
+
+from gitops_ci import render
+from gitops_ci.commands import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION_FILES = sorted([*ROOT.glob("actions/*/action.yml"), *ROOT.glob("action.yml")])
+WORKFLOWS = sorted(ROOT.glob(".github/workflows/*.yml"))
+
+
+def _load(path: Path) -> Any:
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+def _steps(path: Path) -> Iterator[dict[str, Any]]:
+    data = _load(path)
+    if "runs" in data:
+        yield from data["runs"].get("steps", [])
+    for job in (data.get("jobs") or {}).values():
+        yield from job.get("steps", [])
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_generated_action_is_current(name: str) -> None:
+    command = COMMANDS[name]
+    path = render.action_path(command)
+    assert path.read_text(encoding="utf-8") == render.render(
+        command
+    ), f"{path} is out of date: run `python -m gitops_ci.render`"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_input_reaches_the_script_through_env(name: str) -> None:
+    command = COMMANDS[name]
+    data = _load(render.action_path(command))
+    run_step = next(s for s in data["runs"]["steps"] if s.get("id") == "run")
+    inputs = [o for o in command.options if not o.flag_only]
+    assert set(data["inputs"]) == {o.name for o in inputs}
+    for option in inputs:
+        assert run_step["env"][option.env_name] == f"${{{{ inputs.{option.name} }}}}"
+
+
+@pytest.mark.parametrize("path", ACTION_FILES + WORKFLOWS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_expression_inside_run(path: Path) -> None:
+    for step in _steps(path):
+        if "run" in step:
+            assert "${{" not in step["run"], f"{path}: step {step.get('name')!r} templates into run:"
+
+
+@pytest.mark.parametrize("path", ACTION_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_bash_steps_are_strict(path: Path) -> None:
+    for step in _steps(path):
+        if "run" in step:
+            assert step.get("shell") == "bash"
+            assert step["run"].lstrip().startswith("set -euo pipefail"), f"{path}: {step.get('name')}"
+
+
+@pytest.mark.parametrize("path", ACTION_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_inputs_and_outputs_are_described_and_branded(path: Path) -> None:
+    data = _load(path)
+    assert data.get("description") and data.get("branding", {}).get("icon")
+    for section in ("inputs", "outputs"):
+        for name, spec in (data.get(section) or {}).items():
+            assert spec.get("description"), f"{path}: {section}.{name} has no description"
+
+
+@pytest.mark.parametrize("path", ACTION_FILES + WORKFLOWS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_third_party_actions_are_pinned_by_sha(path: Path) -> None:
+    for step in _steps(path):
+        uses = step.get("uses", "")
+        if uses and not uses.startswith("./"):
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{path}: {uses} is not SHA-pinned"
