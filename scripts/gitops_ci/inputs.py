@@ -102,6 +102,11 @@ class Option:
         return "INPUT_" + self.name.upper().replace("-", "_").replace(" ", "_")
 
     @property
+    def env_names(self) -> tuple[str, str]:
+        """Ours (`INPUT_INFRA_REPO`), then the runner's own spelling for JS actions (`INPUT_INFRA-REPO`)."""
+        return (self.env_name, "INPUT_" + self.name.upper())
+
+    @property
     def dest(self) -> str:
         return self.name.replace("-", "_")
 
@@ -139,11 +144,11 @@ def resolve(
             text = str(flag_value)
         return Resolved(_parse(option, text), "flag")
     if not option.flag_only:
-        for env_name in (option.env_name, "INPUT_" + option.name.upper()):
-            text = environ.get(env_name)
+        for env_name in option.env_names:
+            env_text = environ.get(env_name)
             # An action passes every input through env:, so an unset input arrives as "".
-            if text is not None and text != "":
-                return Resolved(_parse(option, text), "env")
+            if env_text is not None and env_text != "":
+                return Resolved(_parse(option, env_text), "env")
         if option.name in defaults:
             return Resolved(_parse(option, defaults_text(defaults[option.name])), "defaults")
     return Resolved(_parse(option, option.default), "default")

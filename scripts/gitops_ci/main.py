@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import IO, Any, Mapping, Sequence
 
 from gitops_ci import __version__, defaults
@@ -69,7 +71,12 @@ def main(
     environ = os.environ if environ is None else environ
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    args = build_parser().parse_args(argv)
+    try:
+        # --help, --version and usage errors print and exit inside argparse: keep them on our streams.
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2  # argparse exits with 0 or 2
     if not args.command:
         build_parser().print_help(stdout)
         return 1
@@ -99,7 +106,7 @@ def resolve_inputs(
 ) -> dict[str, Any]:
     path = defaults.default_path(environ)
     if flags.get("defaults_file"):
-        path = defaults.Path(flags["defaults_file"])
+        path = Path(flags["defaults_file"])
     required = bool(flags.get("defaults_file") or environ.get(defaults.ENV_OVERRIDE))
     known = {c.name: c.input_names for c in COMMANDS.values()}
     sections = defaults.load(path, known, required=required)
@@ -115,7 +122,7 @@ def resolve_inputs(
 
 
 def _secret_texts(option: Option, raw: Any, environ: Mapping[str, str]) -> list[str]:
-    texts = [environ.get(option.env_name, "")]
+    texts = [environ.get(name, "") for name in option.env_names]
     if isinstance(raw, str):
         texts.append(raw)
     return [t for t in texts if t]

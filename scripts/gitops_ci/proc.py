@@ -38,7 +38,8 @@ def run(
     Secrets go to a command through ``env`` or ``stdin``, never ``args``; should one slip into
     ``args`` anyway, the log line and the error text still show it as ***.
     """
-    shown = redactor.redact(shlex.join(args))
+    # Redact before quoting: quoting a secret that holds a quote would hide it from the redactor.
+    shown = shlex.join(redactor.redact_args(args))
     if log is not None:
         log(f"$ {shown}")
     try:
@@ -49,14 +50,16 @@ def run(
             input=stdin,
             capture_output=True,
             text=True,
+            errors="replace",  # a tool printing Latin-1 must not crash us with UnicodeDecodeError
             timeout=timeout,
             check=False,
         )
     except FileNotFoundError as exc:
+        tool = redactor.redact(args[0])
         raise UserError(
-            f"{args[0]!r} was not found on PATH",
+            f"{tool!r} was not found on PATH",
             why=f"running: {shown}",
-            fix=f"install {args[0]} on the runner (or pick another tool in the inputs)",
+            fix=f"install {tool} on the runner (or pick another tool in the inputs)",
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise UserError(

@@ -113,7 +113,7 @@ class Console:
         message = self.redact(note.message)
         if self.on_runner:
             props = {
-                "file": note.file,
+                "file": self.redact(note.file) if note.file else None,
                 "line": note.line,
                 "col": note.col,
                 "endLine": note.end_line,
@@ -165,13 +165,15 @@ class Console:
             text += "\n"
         if self._summary_bytes == 0 and os.path.exists(path):
             self._summary_bytes = os.path.getsize(path)
-        room = SUMMARY_CAP - self._summary_bytes
+        # Keep room for the note: once a call has filled the file, a later one could not add it.
+        room = SUMMARY_CAP - len(TRUNCATED_NOTE.encode("utf-8")) - self._summary_bytes
         size = len(text.encode("utf-8"))
         if size > room:
-            note_size = len(TRUNCATED_NOTE.encode("utf-8"))
-            text = truncate_utf8(text, max(room - note_size, 0)) + TRUNCATED_NOTE
-            size = len(text.encode("utf-8"))
             self._summary_truncated = True
+            if room < 0:  # the file was already full before we wrote: the note would break the cap
+                return
+            text = truncate_utf8(text, room) + TRUNCATED_NOTE
+            size = len(text.encode("utf-8"))
         with open(path, "a", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         self._summary_bytes += size

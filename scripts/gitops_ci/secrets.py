@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import shlex
 import urllib.parse
 from typing import Iterable
 
@@ -44,7 +46,7 @@ class Redactor:
 
 def _variants(secret: str) -> list[str]:
     value = secret.strip()
-    if not value:
+    if len(value) < _MIN_LEN:  # too short to mask; its encodings would only mangle other text
         return []
     out = [value]
     out.extend(line.strip() for line in value.splitlines() if line.strip())
@@ -52,4 +54,9 @@ def _variants(secret: str) -> list[str]:
     out.append(base64.b64encode(value.encode()).decode())
     # How git and curl send a token: base64("x-access-token:<token>") in a Basic header.
     out.append(base64.b64encode(f"x-access-token:{value}".encode()).decode())
+    # How it reads inside a JSON document (--json, outputs that hold a list or map): `"` → `\"`.
+    out.append(json.dumps(value)[1:-1])
+    out.append(json.dumps(value, ensure_ascii=False)[1:-1])
+    out.append(repr(value)[1:-1])  # as a `{value!r}` in a message or traceback shows it
+    out.append(shlex.quote(value))  # as a logged command line shows it
     return out
