@@ -17,7 +17,12 @@ COMMAND = Command(
         Option("tags", "tag rules (metadata-action grammar), one per line", parse_list, "type=sha"),
         Option("context", "build context directory", default="."),
         Option("file", "Dockerfile path (default: CONTEXT/Dockerfile)"),
-        Option("builder", "docker, buildah, podman or auto", parse_choice(("auto", "docker", "buildah", "podman")), "auto"),
+        Option(
+            "builder",
+            "docker, buildah, podman or auto",
+            parse_choice(("auto", "docker", "buildah", "podman")),
+            "auto",
+        ),
         Option("platforms", "target platforms, comma separated", parse_list),
         Option("build-args", "KEY=VALUE build arguments (not for secrets)", parse_map),
         Option("labels", "extra OCI labels, KEY=VALUE per line", parse_map),

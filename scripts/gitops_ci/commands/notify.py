@@ -12,8 +12,12 @@ COMMAND = Command(
     description="Builds a message from the run's results and delivers it within each platform's "
     "limits, retrying 429/5xx within a bounded time.",
     options=(
-        Option("channel", "slack, teams, discord, webhook or auto (from the URL)",
-               parse_choice(("auto", "slack", "teams", "discord", "webhook")), "auto"),
+        Option(
+            "channel",
+            "slack, teams, discord, webhook or auto (from the URL)",
+            parse_choice(("auto", "slack", "teams", "discord", "webhook")),
+            "auto",
+        ),
         Option("webhook-url", "the incoming webhook URL", secret=True),
         Option("status", "job status: success, failure or cancelled", default="success"),
         Option("title", "message title"),
