@@ -38,9 +38,11 @@ def parse_list(text: str, *, name: str = "value") -> list[str]:
 
 
 def parse_map(text: str, *, name: str = "value") -> dict[str, str]:
-    """`key=value` items separated by newlines (or commas); the value may contain `=`."""
+    """`key=value` items, one per line; the value may contain `=` and `,` (label text often
+    does), so unlike lists, commas do not separate items."""
     result: dict[str, str] = {}
-    for item in parse_list(text, name=name):
+    lines = (line.strip() for line in text.splitlines())
+    for item in (line for line in lines if line and not line.startswith("#")):
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:

@@ -65,7 +65,8 @@ def test_parse_list(text: str, items: list[str]) -> None:
     [
         ("team=payments", {"team": "payments"}),
         ("a=1\nb = 2 \n", {"a": "1", "b": "2"}),
-        ("a=1,b=2", {"a": "1", "b": "2"}),
+        ("description=Shop API, v2", {"description": "Shop API, v2"}),
+        ("# a comment\na=1", {"a": "1"}),
         ("url=https://x/?q=1", {"url": "https://x/?q=1"}),
         ("org.opencontainers.image.title=Shop API", {"org.opencontainers.image.title": "Shop API"}),
         ("empty=", {"empty": ""}),
