@@ -14,7 +14,7 @@ from gitops_ci.bump.reference import check_target, parse_reference
 from gitops_ci.bump.write import write_all
 from gitops_ci.errors import UserError
 
-_IMAGE_FIELD = re.compile(rb"(?:image|repository|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
+_IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
 
 
 def plan(infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope()) -> Plan:

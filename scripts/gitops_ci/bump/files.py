@@ -66,7 +66,8 @@ def _inside(root: Path, path: Path) -> str:
     real = path.resolve()
     if not real.is_relative_to(root) or not real.is_file():
         raise UserError(
-            f"{path.relative_to(root).as_posix()} is a symlink that leads outside the infra dir or to nothing (to {real})",
+            f"{path.relative_to(root).as_posix()} is a symlink that leads outside the infra dir "
+            f"or to nothing (to {real})",
             why="gitops-ci only edits files inside the infra dir",
             fix="remove the symlink, or narrow the search with --path so it is not included",
         )

@@ -132,8 +132,7 @@ class HelmMapSite:
         if value is None:
             return []
         if node is None:
-            edits.add_key(self.anchor, key, value)
-            return [Note(line_of(self.anchor.value[-1][1]) + 1, "", value)]
+            return [Note(edits.add_key(self.anchor, key, value), "", value)]
         if not isinstance(node, ScalarNode):
             raise Unsafe(f"`{key}:` is not a plain value")
         return _set(edits, node, value)
@@ -162,17 +161,19 @@ class KustomizeSite:
 
     def retarget(self, edits: Edits, target: Target) -> list[Note]:
         tag, digest = versions(target)
-        return self._field(edits, "newTag", tag, drop=bool(digest)) + self._field(
-            edits, "digest", digest, drop=True
-        )
+        # Drops first, so that an added key never lands on a line that goes away.
+        if digest is None:
+            return self._field(edits, "digest", None, drop=True) + self._field(
+                edits, "newTag", tag, drop=False
+            )
+        return self._field(edits, "newTag", tag, drop=True) + self._field(edits, "digest", digest, drop=True)
 
     def _field(self, edits: Edits, key: str, value: str | None, *, drop: bool) -> list[Note]:
         node = entries(self.anchor).get(key)
         if value is not None and isinstance(node, ScalarNode):
             return _set(edits, node, value)
         if value is not None:
-            edits.add_key(self.anchor, key, value)
-            return [Note(line_of(self.anchor.value[-1][1]) + 1, "", value)]
+            return [Note(edits.add_key(self.anchor, key, value), "", value)]
         if node is not None and drop:
             edits.drop_key(self.anchor, key)
             return [Note(line_of(node), str(node.value), "")]

@@ -34,21 +34,25 @@ class Unsafe(Exception):
     """This place cannot be edited without touching more than its value; the reason says why."""
 
 
+Saved = tuple[int, int, dict[tuple[int, int], str], set[tuple[int, str]]]
+
+
 @dataclass
 class Edits:
     text: str
     splices: list[Splice] = field(default_factory=list)
     expects: list[Expect] = field(default_factory=list)
     claimed: dict[tuple[int, int], str] = field(default_factory=dict)
+    dropped: set[tuple[int, str]] = field(default_factory=set)
 
-    def save(self) -> tuple[int, int, dict[tuple[int, int], str]]:
-        return len(self.splices), len(self.expects), dict(self.claimed)
+    def save(self) -> Saved:
+        return len(self.splices), len(self.expects), dict(self.claimed), set(self.dropped)
 
-    def restore(self, saved: tuple[int, int, dict[tuple[int, int], str]]) -> None:
+    def restore(self, saved: Saved) -> None:
         """Undo the edits made since `save()` (a site that failed half-way leaves no trace)."""
         del self.splices[saved[0] :]
         del self.expects[saved[1] :]
-        self.claimed = dict(saved[2])
+        self.claimed, self.dropped = dict(saved[2]), set(saved[3])
 
     @property
     def eol(self) -> str:
@@ -74,12 +78,14 @@ class Edits:
         self.expects.append(Expect(node, value))
         return True
 
-    def add_key(self, mapping: MappingNode, key: str, value: str) -> None:
-        """A new `key: value` line at the end of a block mapping, indented like its keys."""
+    def add_key(self, mapping: MappingNode, key: str, value: str) -> int:
+        """A new `key: value` line at the end of a block mapping, indented like its keys;
+        returns the (1-based) line the new key follows, plus one."""
         if mapping.flow_style or not mapping.value:
             raise Unsafe(f"`{key}:` is missing and the mapping is in flow style {{...}}; add the key by hand")
         first_key = mapping.value[0][0]
-        last_value = mapping.value[-1][1]
+        kept = [v for k, v in mapping.value if (id(mapping), k.value) not in self.dropped]
+        last_value = kept[-1] if kept else mapping.value[-1][1]
         if not isinstance(last_value, ScalarNode):
             raise Unsafe(f"`{key}:` is missing and the mapping does not end with a plain value")
         at = self._line_end(last_value.end_mark.index)
@@ -87,6 +93,7 @@ class Edits:
         line = f"{self.eol}{indent}{key}: {render(value, None)}"
         self.splices.append(Splice(at, at, line))
         self.expects.append(Expect(mapping, value, key))
+        return int(last_value.end_mark.line) + 2
 
     def drop_key(self, mapping: MappingNode, key: str) -> None:
         """Remove the whole `key: value` line (it must be a line of its own)."""
@@ -101,6 +108,7 @@ class Edits:
         end = end + len(self.eol) if self.text.startswith(self.eol, end) else end
         self.splices.append(Splice(start, end, ""))
         self.expects.append(Expect(mapping, None, key))
+        self.dropped.add((id(mapping), key))
 
     def _line_end(self, index: int) -> int:
         end = self.text.find("\n", index)

@@ -2,9 +2,95 @@
 
 from __future__ import annotations
 
-from gitops_ci.commands.base import JSON_OPTION, Command
-from gitops_ci.commands.pending import not_implemented
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_ci.bump import engine
+from gitops_ci.bump.model import Scope, Target
+from gitops_ci.bump.reference import check_target, parse_set
+from gitops_ci.commands import bump_report
+from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
+
+
+@dataclass(frozen=True)
+class EditInputs:
+    """bump-manifest's inputs for edit mode, parsed once."""
+
+    infra_dir: Path
+    targets: tuple[Target, ...]
+    scope: Scope
+    on_missing: str = "fail"
+    dry_run: bool = False
+
+
+def edit_inputs(ctx: Context, values: Values) -> EditInputs:
+    scope = Scope(
+        paths=tuple(values["path"]),
+        environment=values["environment"] or None,
+        kinds=tuple(values["kind"]),
+        names=tuple(values["name"]),
+        containers=tuple(values["container"]),
+    )
+    return EditInputs(
+        infra_dir=Path(ctx.cwd, values["infra_dir"]),
+        targets=_targets(values),
+        scope=scope,
+        on_missing=values["on_missing"],
+        dry_run=values["dry_run"],
+    )
+
+
+def _targets(values: Values) -> tuple[Target, ...]:
+    targets = [parse_set(text) for text in values["set"]]
+    key_paths = tuple(values["key_path"])
+    if values["image"]:
+        tag, digest = values["tag"] or None, values["digest"] or None
+        main = Target(values["image"], tag, digest, digest_only=values["digest_only"], key_paths=key_paths)
+        targets.insert(0, check_target(main))
+    elif values["tag"] or values["digest"]:
+        raise UserError(
+            "--tag/--digest given without --image", fix="add --image REPO, e.g. ghcr.io/acme/shop-api"
+        )
+    elif key_paths:
+        raise UserError("--key-path needs --image", fix="key paths belong to the image given with --image")
+    if not targets:
+        raise UserError(
+            "no image to pin",
+            fix="pass --image REPO --tag TAG [--digest sha256:HEX], or --set REPO=TAG[@sha256:HEX]",
+        )
+    return tuple(targets)
+
+
+def run_edit(ctx: Context, values: Values) -> int:
+    """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
+    inputs = edit_inputs(ctx, values)
+    plan = engine.plan(inputs.infra_dir, inputs.targets, inputs.scope)
+    if plan.matched == 0:
+        bump_report.missing(
+            ctx.console, inputs.infra_dir, inputs.targets, inputs.scope, plan, inputs.on_missing
+        )
+    if not inputs.dry_run:
+        engine.apply(inputs.infra_dir, plan)
+    bump_report.report(ctx.console, plan, dry_run=inputs.dry_run)
+    return 0
+
+
+def not_yet(ctx: Context, values: Values) -> int:
+    raise UserError(
+        f"bump-manifest --mode {values['mode']} is not implemented yet",
+        why="this release ships the edit engine; the commit and pull-request write-back is still to come",
+        fix="use --mode edit and commit the changed files yourself",
+    )
+
+
+MODES = {"edit": run_edit, "commit": not_yet, "pr": not_yet}
+
+
+def handle(ctx: Context, values: Values) -> int:
+    return MODES[values["mode"]](ctx, values)
+
 
 COMMAND = Command(
     name="bump-manifest",
@@ -18,13 +104,40 @@ COMMAND = Command(
         Option("image", "image repository, e.g. ghcr.io/acme/shop-api"),
         Option("tag", "the new tag"),
         Option("digest", "the new digest, sha256:<64 hex>"),
+        Option("digest-only", "pin REPO@DIGEST without the tag (needs --digest)", parse_bool, "false"),
         Option("set", "more images, REPO=TAG[@sha256:HEX], one per line", parse_list, multiple=True),
         Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True),
         Option("environment", "environment (overlay folder) to limit the change to"),
-        Option("on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"),
+        Option(
+            "kind",
+            "only container images of workloads of these kinds, e.g. Deployment",
+            parse_list,
+            multiple=True,
+        ),
+        Option(
+            "name", "only container images of workloads with these names (globs)", parse_list, multiple=True
+        ),
+        Option(
+            "container",
+            "only container images of containers with these names (globs)",
+            parse_list,
+            multiple=True,
+        ),
+        Option(
+            "key-path",
+            "extra dotted key paths that pin --image, e.g. app.imageTag (`*` matches one level)",
+            parse_list,
+            multiple=True,
+        ),
+        Option(
+            "on-missing",
+            "fail or warn when the image is found nowhere",
+            parse_choice(("fail", "warn")),
+            "fail",
+        ),
         Option("dry-run", "show the diff and write nothing", parse_bool, "false"),
         Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True),
         JSON_OPTION,
     ),
-    handler=not_implemented("bump-manifest"),
+    handler=handle,
 )

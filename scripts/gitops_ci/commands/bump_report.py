@@ -1,0 +1,108 @@
+"""What bump-manifest's edit mode shows: a diff, a change list or JSON, runner outputs and a
+step summary, and the "image found nowhere" message."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Sequence
+
+from gitops_ci.bump.model import Change, FileEdit, Plan, Scope, Target
+from gitops_ci.errors import UserError
+from gitops_ci.runner import Console
+
+FOUND_LIMIT = 20
+
+
+def document(plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:
+    return {
+        "changed": plan.changed,
+        "dry_run": dry_run,
+        "changes": [_change(c) for c in plan.changes],
+        "skipped": [{"file": s.file, "reason": s.reason} for s in plan.skipped],
+    }
+
+
+def _change(change: Change) -> dict[str, Any]:
+    return {
+        "file": change.file,
+        "line": change.line,
+        "kind": change.kind,
+        "old": change.old,
+        "new": change.new,
+    }
+
+
+def diff(edits: Sequence[FileEdit]) -> str:
+    chunks: list[str] = []
+    for edit in edits:
+        before = edit.before.decode("utf-8").splitlines(keepends=True)
+        after = edit.after.decode("utf-8").splitlines(keepends=True)
+        lines = difflib.unified_diff(before, after, f"a/{edit.file}", f"b/{edit.file}")
+        chunks.append("".join(line if line.endswith("\n") else line + "\n" for line in lines))
+    return "".join(chunks)
+
+
+def text(plan: Plan, *, dry_run: bool) -> str:
+    if dry_run:
+        return diff(plan.edits) or "Nothing to change: every pin is already at the target."
+    if not plan.changed:
+        return "Nothing to change: every pin is already at the target."
+    lines = [
+        f"{c.file}:{c.line}: {c.kind}: {c.old or '(none)'} -> {c.new or '(removed)'}" for c in plan.changes
+    ]
+    return "\n".join([*lines, f"Changed {len(plan.edits)} file(s)."])
+
+
+def summary(plan: Plan, *, dry_run: bool) -> str:
+    head = "### bump-manifest" + (" (dry run)" if dry_run else "")
+    if not plan.changed:
+        return f"{head}\n\nNothing to change: every pin is already at the target.\n"
+    rows = [f"| `{c.file}` | {c.line} | {c.kind} | `{c.old}` | `{c.new}` |" for c in plan.changes]
+    table = ["| File | Line | Kind | Old | New |", "|---|---|---|---|---|", *rows]
+    return "\n".join([head, "", *table, ""])
+
+
+def report(console: Console, plan: Plan, *, dry_run: bool) -> None:
+    for skipped in plan.skipped:
+        if "pins" in skipped.reason:
+            console.warning(skipped.reason, file=skipped.file)
+    console.set_outputs(
+        {
+            "changed": plan.changed,
+            "files": "\n".join(plan.files),
+            "changes": [_change(c) for c in plan.changes],
+        }
+    )
+    console.summary(summary(plan, dry_run=dry_run))
+    console.result(document(plan, dry_run=dry_run), text(plan, dry_run=dry_run))
+
+
+def missing(
+    console: Console, infra_dir: Path, targets: Sequence[Target], scope: Scope, plan: Plan, on_missing: str
+) -> None:
+    images = ", ".join(t.repository for t in targets)
+    where = _searched(infra_dir, scope)
+    found = list(plan.found_images[:FOUND_LIMIT]) + (["..."] if len(plan.found_images) > FOUND_LIMIT else [])
+    seen = "images found there: " + ", ".join(found) if found else "no image references were found there"
+    if on_missing == "warn":
+        console.warning(f"{images} is pinned nowhere in {where}; {seen}")
+        return
+    raise UserError(
+        f"{images} is pinned nowhere in {where}",
+        why=seen,
+        fix="check the image name (compare with the images found), widen --path/--environment, "
+        "or pass --on-missing warn if this repo may not use the image yet",
+    )
+
+
+def _searched(infra_dir: Path, scope: Scope) -> str:
+    parts = [str(infra_dir)]
+    if scope.paths:
+        parts.append("paths " + ", ".join(scope.paths))
+    if scope.environment:
+        parts.append(f"environment {scope.environment}")
+    for label, values in (("kinds", scope.kinds), ("names", scope.names), ("containers", scope.containers)):
+        if values:
+            parts.append(f"{label} {', '.join(values)}")
+    return " (".join(parts[:1]) + (" (" + "; ".join(parts[1:]) + ")" if len(parts) > 1 else "")
