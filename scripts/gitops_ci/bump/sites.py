@@ -82,12 +82,12 @@ class RefSite:
         return "", value
 
     def repository(self) -> str | None:
-        ref = parse_reference(self._parts()[1]) if scalar_text(self.anchor) is not None else None
+        ref = parse_reference(self._parts()[1].strip())
         return ref.normalized if ref else None
 
     def retarget(self, edits: Edits, target: Target) -> list[Note]:
         prefix, right = self._parts()
-        ref = parse_reference(right)
+        ref = parse_reference(right.strip())
         assert ref is not None
         return _set(edits, self.anchor, prefix + ref.with_version(*versions(target)))
 

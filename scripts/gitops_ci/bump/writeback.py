@@ -142,8 +142,10 @@ def _wait_and_refresh(req: Request, svc: Services, git: Git, base: str, attempt:
 
 
 def backoff(base: float, attempt: int) -> float:
-    """Full jitter: uniform in [base/2, base * 2^(attempt-1)], capped."""
-    ceiling = min(BACKOFF_CAP, base * 2 ** (attempt - 1))
+    """Jittered: uniform in [base/2, base * 2^(attempt-1)], the doubling stopping at 8x base.
+
+    With many pipelines racing, spreading the retries matters more than long waits."""
+    ceiling = min(BACKOFF_CAP, base * 2 ** min(attempt - 1, 3))
     return random.uniform(min(base / 2, ceiling), ceiling)
 
 
