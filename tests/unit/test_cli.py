@@ -60,7 +60,14 @@ def test_help_lists_the_four_commands() -> None:
     listed = [line.split()[0] for line in out.splitlines() if line.startswith("    ") and line.strip()]
     for name in ("quality-gate", "build-and-push", "bump-manifest", "notify"):
         assert name in listed
-    assert set(COMMANDS) == {"quality-gate", "build-and-push", "bump-manifest", "notify"}
+    assert set(COMMANDS) == {
+        "quality-gate",
+        "build-and-push",
+        "bump-manifest",
+        "notify",
+        "history",
+        "rollback",
+    }
 
 
 def test_no_command_prints_help_and_fails() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_ci.commands import build_and_push, bump_manifest, notify, quality_gate
+from gitops_ci.commands import build_and_push, bump_manifest, history, notify, quality_gate, rollback
 from gitops_ci.commands.base import Command
 
 COMMANDS: dict[str, Command] = {
@@ -12,5 +12,7 @@ COMMANDS: dict[str, Command] = {
         build_and_push.COMMAND,
         bump_manifest.COMMAND,
         notify.COMMAND,
+        history.COMMAND,
+        rollback.COMMAND,
     )
 }

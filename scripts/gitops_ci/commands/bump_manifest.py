@@ -8,7 +8,7 @@ from pathlib import Path
 from gitops_ci.bump import engine
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.bump.reference import check_target, parse_set
-from gitops_ci.commands import bump_report
+from gitops_ci.commands import bump_report, bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
@@ -77,15 +77,7 @@ def run_edit(ctx: Context, values: Values) -> int:
     return 0
 
 
-def not_yet(ctx: Context, values: Values) -> int:
-    raise UserError(
-        f"bump-manifest --mode {values['mode']} is not implemented yet",
-        why="this release ships the edit engine; the commit and pull-request write-back is still to come",
-        fix="use --mode edit and commit the changed files yourself",
-    )
-
-
-MODES = {"edit": run_edit, "commit": not_yet, "pr": not_yet}
+MODES = {"edit": run_edit, "commit": bump_writeback.run_commit, "pr": bump_writeback.run_pr}
 
 
 def handle(ctx: Context, values: Values) -> int:
@@ -137,6 +129,7 @@ COMMAND = Command(
         ),
         Option("dry-run", "show the diff and write nothing", parse_bool, "false"),
         Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True),
+        *bump_writeback.OPTIONS,
         JSON_OPTION,
     ),
     handler=handle,

@@ -160,11 +160,11 @@ def test_bad_tag_is_a_clear_error_and_writes_nothing(infra: Path, env: dict[str,
 
 
 @pytest.mark.parametrize("mode", ["commit", "pr"])
-def test_write_back_modes_are_not_implemented_yet(infra: Path, env: dict[str, str], mode: str) -> None:
+def test_write_back_modes_need_an_infra_repo(infra: Path, env: dict[str, str], mode: str) -> None:
     code, _, err = run(
         ["--mode", mode, "--infra-dir", str(infra), "--image", "ghcr.io/acme/myapp", "--tag", "1"], env
     )
-    assert code == 1 and f"--mode {mode} is not implemented yet" in err
+    assert code == 1 and "no infra repo given" in err
 
 
 def test_workload_selectors_and_key_paths(tmp_path: Path, env: dict[str, str]) -> None:

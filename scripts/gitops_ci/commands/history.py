@@ -1,0 +1,44 @@
+"""history: who deployed what, when, read from the infra repo's commit trailers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_ci.bump import history
+from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.errors import UserError
+from gitops_ci.git import Git
+from gitops_ci.inputs import Option
+
+
+def read(ctx: Context, infra_dir: Path) -> list[history.Deployment]:
+    if not (infra_dir / ".git").exists():
+        raise UserError(
+            f"{infra_dir} is not a git checkout", fix="pass --infra-dir of a clone of the infra repo"
+        )
+    git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=infra_dir)
+    return history.parse_log(git.log(history.LOG_FORMAT, "HEAD"))
+
+
+def handle(ctx: Context, values: Values) -> int:
+    found = history.select(
+        read(ctx, Path(ctx.cwd, values["infra_dir"])), values["image"], values["environment"]
+    )
+    text = history.table(found) if found else "No deployments recorded (no Image: trailers match)."
+    ctx.console.result({"deployments": [d.as_dict() for d in found]}, text)
+    return 0
+
+
+COMMAND = Command(
+    name="history",
+    summary="list deployments recorded in the infra repo's commit trailers",
+    description="Reads the Image:, Source-Commit:, Deployed-By: and Environment: trailers that "
+    "bump-manifest writes, newest first.",
+    options=(
+        Option("infra-dir", "a clone of the infra repo (with history)", default="."),
+        Option("image", "only this image repository"),
+        Option("environment", "only this environment"),
+        JSON_OPTION,
+    ),
+    handler=handle,
+)

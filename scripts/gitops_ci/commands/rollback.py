@@ -1,0 +1,118 @@
+"""rollback: restore an earlier image with a new forward commit (or PR) carrying `Rollback-Of:`.
+
+GitOps-friendly: history is never rewritten; the cluster syncs the new commit like any bump.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from gitops_ci.bump import engine, history, message, writeback
+from gitops_ci.bump.model import Scope, Target
+from gitops_ci.commands import bump_writeback
+from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.commands.history import read
+from gitops_ci.errors import UserError
+from gitops_ci.git import Git, Identity
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
+
+
+def handle(ctx: Context, values: Values) -> int:
+    if not values["image"]:
+        raise UserError(
+            "rollback needs --image", fix="pass the image repository, e.g. --image ghcr.io/acme/shop-api"
+        )
+    scope = Scope(paths=tuple(values["path"]), environment=values["environment"] or None)
+    if values["infra_repo"]:
+        return _remote(ctx, values, scope)
+    return _local(ctx, values, scope, Path(ctx.cwd, values["infra_dir"]))
+
+
+def _choose(deployments: list[history.Deployment], values: Values) -> tuple[Target, history.Deployment]:
+    mine = history.select(deployments, values["image"], values["environment"])
+    target, current = history.rollback_target(mine, values["image"], values["to"])
+    return target, current
+
+
+def _remote(ctx: Context, values: Values, scope: Scope) -> int:
+    probe = bump_writeback.request(ctx, values, (Target(values["image"], "probe"),), scope)
+    with tempfile.TemporaryDirectory(prefix="gitops-ci-history-") as tmp:
+        git = Git(
+            url=probe.repo_url,
+            token=probe.token,
+            redactor=ctx.console.redactor,
+            environ=ctx.environ,
+            workdir=Path(tmp) / "infra",
+            log=ctx.console.debug,
+        )
+        git.clone(probe.base_branch or git.default_branch(), sparse=("/.gitops-ci-none",), depth=None)
+        target, current = _choose(read(ctx, git.workdir or Path(tmp)), values)
+    ctx.console.info(
+        f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) "
+        f"to {message.reference(target)}"
+    )
+    req = bump_writeback.request(ctx, values, (target,), scope, (("Rollback-Of", current.infra_commit),))
+    result = writeback.run(req, bump_writeback.services(ctx))
+    bump_writeback.report(ctx.console, result, dry_run=req.dry_run)
+    return 0
+
+
+def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
+    target, current = _choose(read(ctx, infra_dir), values)
+    plan = engine.plan(infra_dir, (target,), scope)
+    result = writeback.Result(
+        plan.changed,
+        files=plan.files,
+        changes=plan.changes,
+        skipped=plan.skipped,
+        diff=message.unified_diff(plan.edits),
+    )
+    if plan.changed and not values["dry_run"]:
+        engine.apply(infra_dir, plan)
+        git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=infra_dir)
+        git.add(plan.files)
+        source = message.Source.from_environ(ctx.environ)
+        pairs = message.trailers(
+            (target,), values["environment"], source, (("Rollback-Of", current.infra_commit),)
+        )
+        subject = f"Roll back {target.repository} to {message.reference(target).split('/')[-1]}"
+        identity = Identity(values["author_name"], values["author_email"])
+        sha = git.commit(message.commit_message(subject, plan, pairs), identity=identity)
+        result = writeback.Result(
+            True, sha, files=plan.files, changes=plan.changes, diff=result.diff, attempts=1
+        )
+    bump_writeback.report(ctx.console, result, dry_run=values["dry_run"])
+    return 0
+
+
+def _options() -> tuple[Option, ...]:
+    own: tuple[Any, ...] = (
+        Option("mode", "commit or pr (with --infra-repo)", parse_choice(("commit", "pr")), "commit"),
+        Option("infra-repo", "OWNER/NAME or a git URL: roll back remotely with a pushed commit or a PR"),
+        Option("infra-dir", "or a local clone (with history): commit the rollback there", default="."),
+        Option("image", "image repository to roll back"),
+        Option("environment", "environment (overlay folder) to roll back"),
+        Option("to", "previous, a TAG, or an INFRA_COMMIT whose image to restore", default="previous"),
+        Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True),
+        Option(
+            "on-missing",
+            "fail or warn when the image is found nowhere",
+            parse_choice(("fail", "warn")),
+            "fail",
+        ),
+        Option("dry-run", "show the diff and write nothing", parse_bool, "false"),
+        Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True),
+    )
+    return (*own, *bump_writeback.OPTIONS, JSON_OPTION)
+
+
+COMMAND = Command(
+    name="rollback",
+    summary="restore an earlier image with a new forward commit or PR (Rollback-Of: trailer)",
+    description="Reads the deployments recorded in the infra repo's trailers and pins the chosen "
+    "earlier image again, as a new commit; history is never rewritten.",
+    options=_options(),
+    handler=handle,
+)
