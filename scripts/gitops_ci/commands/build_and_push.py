@@ -1,10 +1,138 @@
-"""build-and-push: tags from the git context, build, push, digest read back (issue: build-and-push)."""
+"""build-and-push: tags from the git context, build, push, digest read back (issue: build-and-push).
+
+The edge: inputs are parsed once into a frozen BuildInputs, the core (build/pipeline.py) runs,
+and build_report shows the result."""
 
 from __future__ import annotations
 
-from gitops_ci.commands.base import JSON_OPTION, Command
-from gitops_ci.commands.pending import not_implemented
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+
+from gitops_ci import proc
+from gitops_ci.build import context as git_context
+from gitops_ci.build import pipeline, tags
+from gitops_ci.build.login import Login, parse_logins
+from gitops_ci.build.registry import ca_bundle
+from gitops_ci.build.runtime import Runtime
+from gitops_ci.build.spec import parse_secrets, registry_host
+from gitops_ci.commands import build_report
+from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
+from gitops_ci.runner import Console
+
+
+def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
+    """Every input parsed and checked once; secrets masked the moment they are read."""
+    environ = ctx.environ
+    context_dir = str(Path(ctx.cwd, values["context"] or "."))
+    images = _images(values["image"], values["registry"])
+    for name, value in values["build_args"].items():
+        if pipeline.CREDENTIAL.search(name):
+            ctx.console.mask(value)
+    for secret in values["secrets"]:
+        if secret.source == "env" and environ.get(secret.where):
+            ctx.console.mask(environ[secret.where])
+    return pipeline.BuildInputs(
+        images=images,
+        rules=values["tags"],
+        git=_git(environ, context_dir, ctx.console),
+        created=_created(environ),
+        context_dir=context_dir,
+        file=(
+            str(Path(context_dir, values["file"])) if values["file"] else str(Path(context_dir, "Dockerfile"))
+        ),
+        latest=values["latest"],
+        builder=values["builder"],
+        user_labels=tuple(values["labels"].items()),
+        build_args=tuple(values["build_args"].items()),
+        secrets=values["secrets"],
+        platforms=tuple(values["platforms"]),
+        target=values["target"],
+        pull=values["pull"],
+        no_cache=values["no_cache"],
+        push=values["push"],
+        cache_ref=values["cache_ref"],
+        insecure=frozenset(values["insecure_registries"]),
+        logins=_logins(values, environ, images, ctx.console),
+    )
+
+
+def _images(names: list[str], registry: str) -> tuple[str, ...]:
+    if not names:
+        raise UserError("no image given", fix="set the image input, e.g. `image: ghcr.io/acme/shop-api`")
+    out = []
+    for name in names:
+        name = name.strip().lower()  # repository names must be lowercase; GitHub owners often are not
+        if ":" in name.rsplit("/", 1)[-1] or "@" in name:
+            raise UserError(
+                f"image {name!r} has a tag or digest",
+                fix="give the repository only; tags come from the tags input",
+            )
+        has_host = registry_host(name) != "docker.io" or name.startswith("docker.io/")
+        out.append(name if has_host or not registry else f"{registry.strip().lower()}/{name}")
+    return tuple(out)
+
+
+def _logins(
+    values: Values, environ: Mapping[str, str], images: tuple[str, ...], console: Console
+) -> tuple[Login, ...]:
+    password = values["password"]
+    if values["password_stdin"]:
+        password = sys.stdin.read().rstrip("\n")
+        console.mask(password)
+    extra: tuple[Login, ...] = values["logins"]
+    for login in extra:
+        console.mask(login.password)
+    if not password:
+        if values["username"]:
+            raise UserError("username given without a password", fix="set the password input (from a secret)")
+        return extra
+    username = values["username"] or environ.get("GITHUB_ACTOR", "")
+    if not username:
+        raise UserError("password given without a username", fix="set the username input")
+    # username/password belong to the first image's registry; `logins` covers any others.
+    return (Login(registry_host(images[0]), username, password), *extra)
+
+
+def _git(environ: Mapping[str, str], context_dir: str, console: Console) -> git_context.GitContext:
+    event = git_context.read_event(environ.get("GITHUB_EVENT_PATH", ""))
+    return git_context.from_env(environ, event, _known_tags(context_dir, console))
+
+
+def _known_tags(context_dir: str, console: Console) -> tuple[str, ...]:
+    """The checkout's tags, so `latest=auto` can tell whether a release is the highest one."""
+    done = proc.run(["git", "-C", context_dir, "tag", "--list"], redactor=console.redactor, check=False)
+    return tuple(done.stdout.split()) if done.returncode == 0 else ()
+
+
+def _created(environ: Mapping[str, str]) -> datetime:
+    epoch = environ.get("SOURCE_DATE_EPOCH", "")  # reproducible builds set it
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def runtime(ctx: Context) -> Runtime:
+    # The builders need PATH, HOME and storage settings, never our own INPUT_* (the password).
+    env = {k: v for k, v in ctx.environ.items() if not k.startswith("INPUT_")}
+    return Runtime(
+        redactor=ctx.console.redactor,
+        env=env,
+        log=ctx.console.info,
+        group=ctx.console.group,
+        verify=ca_bundle(ctx.environ),
+    )
+
+
+def handle(ctx: Context, values: Values) -> int:
+    inputs = build_inputs(ctx, values)
+    result = pipeline.run(inputs, runtime(ctx))
+    build_report.report(ctx.console, result)
+    return 0
+
 
 COMMAND = Command(
     name="build-and-push",
@@ -12,11 +140,26 @@ COMMAND = Command(
     description="Computes tags and OCI labels from the git context, builds with docker buildx, "
     "buildah or podman, pushes and outputs the immutable repo@sha256 reference.",
     options=(
-        Option("registry", "registry host, e.g. ghcr.io", default="ghcr.io"),
-        Option("image", "image repository without tag, e.g. ghcr.io/acme/shop-api"),
-        Option("tags", "tag rules (metadata-action grammar), one per line", parse_list, "type=sha"),
+        Option(
+            "image",
+            "image repositories without tag, one per line, e.g. ghcr.io/acme/shop-api",
+            parse_list,
+        ),
+        Option(
+            "registry",
+            "registry host put in front of an image name that has none, e.g. ghcr.io "
+            "(username/password log in to the first image's registry)",
+        ),
+        Option("tags", "tag rules (metadata-action grammar), one per line", tags.parse_rules, "type=sha"),
+        Option(
+            "latest",
+            "add the latest tag: auto (highest release, or default branch), true or false",
+            parse_choice(("auto", "true", "false")),
+            "auto",
+        ),
         Option("context", "build context directory", default="."),
-        Option("file", "Dockerfile path (default: CONTEXT/Dockerfile)"),
+        Option("file", "Dockerfile path, relative to the context (default: CONTEXT/Dockerfile)"),
+        Option("target", "the Dockerfile stage to build"),
         Option(
             "builder",
             "docker, buildah, podman or auto",
@@ -24,12 +167,37 @@ COMMAND = Command(
             "auto",
         ),
         Option("platforms", "target platforms, comma separated", parse_list),
-        Option("build-args", "KEY=VALUE build arguments (not for secrets)", parse_map),
+        Option(
+            "build-args",
+            "KEY=VALUE build arguments, one per line (credential-like names are passed as secrets)",
+            parse_map,
+        ),
+        Option("secrets", "build secrets, ID=env:VARIABLE or ID=file:PATH, one per line", parse_secrets),
         Option("labels", "extra OCI labels, KEY=VALUE per line", parse_map),
-        Option("username", "registry user name"),
+        Option("username", "registry user name (default: GITHUB_ACTOR)"),
         Option("password", "registry password or token", secret=True),
+        Option(
+            "password-stdin", "read the password from standard input", parse_bool, "false", flag_only=True
+        ),
+        Option(
+            "logins", "more registry logins, HOST=USERNAME:PASSWORD, one per line", parse_logins, secret=True
+        ),
         Option("push", "push the image", parse_bool, "true"),
+        Option("pull", "always pull the base image", parse_bool, "false"),
+        Option("no-cache", "build without the layer cache", parse_bool, "false"),
+        Option("cache-ref", "registry repository for the layer cache, e.g. ghcr.io/acme/app-cache"),
+        Option("insecure-registries", "registries to reach over plain HTTP (loopback always is)", parse_list),
         JSON_OPTION,
     ),
-    handler=not_implemented("build-and-push"),
+    handler=handle,
+    outputs=(
+        ("image", "the image repository (the first one)"),
+        ("tags", "every pushed reference REPO:TAG, one per line"),
+        ("version", "the version: the highest-priority tag"),
+        ("digest", "the manifest digest, read back from the registry"),
+        ("image-ref", "REPO@sha256:… — what bump-manifest should pin"),
+        ("labels", "the image's labels, KEY=VALUE per line"),
+        ("metadata", "everything above as one JSON document"),
+        ("pushed", "whether the image was pushed"),
+    ),
 )
