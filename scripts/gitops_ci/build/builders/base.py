@@ -1,0 +1,39 @@
+"""The one Protocol every builder meets. Builders only *describe* commands (pure, unit-tested);
+build/steps.py runs them through the subprocess chokepoint."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from gitops_ci.build.spec import BuildSpec
+
+
+class Probe(Protocol):
+    """What `builder: auto` may ask about the machine."""
+
+    def which(self, tool: str) -> bool: ...
+
+    def answers(self, args: list[str]) -> bool: ...
+
+
+class Builder(Protocol):
+    name: str
+    install_hint: str
+
+    def available(self, probe: Probe) -> bool: ...
+
+    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
+        """Log in; the password arrives on stdin."""
+        ...
+
+    def logout(self, registry: str, authfile: str) -> list[str]: ...
+
+    def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]: ...
+
+    def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
+        """The command that pushes one reference, or None when the build already pushed it."""
+        ...
+
+    def digest(self, workdir: str, digestfile: str) -> str:
+        """The digest the builder says it pushed (read from its digest or metadata file)."""
+        ...

@@ -1,0 +1,65 @@
+"""buildah: daemonless; runs on self-hosted runners in Kubernetes without Docker.
+
+Also the template for podman, whose build/push/login flags are the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_ci.build.builders.base import Probe
+from gitops_ci.build.spec import BuildSpec
+
+
+class BuildahBuilder:
+    name = "buildah"
+    tool = "buildah"
+    install_hint = "install buildah (Debian/Ubuntu: `apt-get install buildah`)"
+
+    def available(self, probe: Probe) -> bool:
+        return probe.which(self.tool)
+
+    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
+        tls = ["--tls-verify=false"] if insecure else []
+        return [self.tool, "login", "--authfile", authfile, *tls, "--username", username, "--password-stdin", registry]
+
+    def logout(self, registry: str, authfile: str) -> list[str]:
+        return [self.tool, "logout", "--authfile", authfile, registry]
+
+    def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:
+        args = [self.tool, "build", "--authfile", authfile, "--file", spec.file]
+        if len(spec.platforms) > 1:
+            args += ["--platform", ",".join(spec.platforms), "--manifest", spec.local_name]
+        else:
+            args += [f"--platform={p}" for p in spec.platforms]
+            args += [f"--tag={ref}" for ref in spec.refs]
+        args += _common(spec)
+        if spec.cache_ref:
+            args += ["--layers", "--cache-from", spec.cache_ref, "--cache-to", spec.cache_ref]
+        return [*args, spec.context]
+
+    def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
+        tls = ["--tls-verify=false"] if spec.is_insecure(ref) else []
+        if len(spec.platforms) > 1:
+            head = [self.tool, "manifest", "push", "--all"]
+        else:
+            head = [self.tool, "push"]
+        source = spec.local_name
+        return [*head, "--authfile", authfile, *tls, "--digestfile", digestfile, source, f"docker://{ref}"]
+
+    def digest(self, workdir: str, digestfile: str) -> str:
+        return Path(digestfile).read_text(encoding="utf-8").strip()
+
+
+def _common(spec: BuildSpec) -> list[str]:
+    """Flags buildah, podman and docker spell the same way."""
+    args: list[str] = []
+    args += [f"--label={key}={value}" for key, value in spec.labels]
+    args += [f"--build-arg={arg}" for arg in spec.build_args]
+    args += [f"--secret={secret.flag()}" for secret in spec.secrets]
+    if spec.target:
+        args += ["--target", spec.target]
+    if spec.pull:
+        args.append("--pull")
+    if spec.no_cache:
+        args.append("--no-cache")
+    return args

@@ -1,0 +1,101 @@
+"""The git/event context of a run, read from `GITHUB_*` variables and the event payload.
+
+Nothing here reads `os.environ`: the variables arrive as a mapping, the payload as a path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from gitops_ci.errors import UserError
+
+
+@dataclass(frozen=True)
+class GitContext:
+    event_name: str
+    ref: str  # refs/heads/main, refs/tags/v1.2.3, refs/pull/7/merge
+    sha: str  # the commit the image is built from (for pull requests: the head commit)
+    repository: str = ""  # owner/name
+    server_url: str = "https://github.com"
+    default_branch: str = ""
+    pr_number: int | None = None
+    pr_head_ref: str = ""
+    license: str = ""  # SPDX id from the payload's repository.license
+    homepage: str = ""
+    known_tags: tuple[str, ...] = field(default=())  # git tags in the checkout (for latest=auto)
+
+    @property
+    def branch(self) -> str:
+        return self.ref[len("refs/heads/") :] if self.ref.startswith("refs/heads/") else ""
+
+    @property
+    def tag(self) -> str:
+        return self.ref[len("refs/tags/") :] if self.ref.startswith("refs/tags/") else ""
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.pr_number is not None
+
+    @property
+    def repo_url(self) -> str:
+        return f"{self.server_url.rstrip('/')}/{self.repository}" if self.repository else ""
+
+
+def read_event(path: str) -> dict[str, Any]:
+    """The event payload at `GITHUB_EVENT_PATH`; no path means no payload (a laptop run)."""
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"cannot read the event payload {path}",
+            why=str(exc),
+            fix="unset GITHUB_EVENT_PATH outside GitHub Actions, or point it at a JSON file",
+        ) from None
+    return data if isinstance(data, dict) else {}
+
+
+def from_env(
+    environ: Mapping[str, str], event: Mapping[str, Any], known_tags: tuple[str, ...] = ()
+) -> GitContext:
+    """Build the context the way a runner describes it; pull requests use the head commit."""
+    pull = _mapping(event.get("pull_request"))
+    repo = _mapping(event.get("repository")) or {}
+    sha = environ.get("GITHUB_SHA", "")
+    number: int | None = None
+    head_ref = ""
+    if pull is not None:
+        # GITHUB_SHA is the throwaway merge commit for pull_request events; the head is what was pushed.
+        sha = str(_dig(pull, "head", "sha") or sha)
+        head_ref = str(_dig(pull, "head", "ref") or environ.get("GITHUB_HEAD_REF", ""))
+        number = int(pull.get("number") or event.get("number") or 0) or None
+    return GitContext(
+        event_name=environ.get("GITHUB_EVENT_NAME", ""),
+        ref=environ.get("GITHUB_REF", ""),
+        sha=sha,
+        repository=environ.get("GITHUB_REPOSITORY", "") or str(repo.get("full_name", "")),
+        server_url=environ.get("GITHUB_SERVER_URL", "") or "https://github.com",
+        default_branch=str(repo.get("default_branch", "")),
+        pr_number=number,
+        pr_head_ref=head_ref,
+        license=str(_dig(repo, "license", "spdx_id") or ""),
+        homepage=str(repo.get("homepage") or ""),
+        known_tags=known_tags,
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def _dig(data: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = data
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value

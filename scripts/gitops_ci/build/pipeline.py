@@ -1,0 +1,175 @@
+"""build-and-push's core: `run(inputs, runtime) -> BuildResult`. No os.environ, no printing."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from gitops_ci.build import builders, tags
+from gitops_ci.build.builders.base import Builder
+from gitops_ci.build.context import GitContext
+from gitops_ci.build.labels import oci_labels
+from gitops_ci.build.login import Login, logged_in
+from gitops_ci.build.runtime import MachineProbe, Runtime
+from gitops_ci.build.spec import BuildSpec, Secret
+from gitops_ci.build.verify import ping_all, verify_pushed
+from gitops_ci.errors import UserError
+
+# Build args are recorded in the image's history for anyone who pulls it: these names go as secrets.
+CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|AUTH", re.I)
+SECRET_ENV_PREFIX = "GITOPS_CI_BUILD_SECRET_"
+LOG_TAIL = 30
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    images: tuple[str, ...]  # full repositories, registry host first
+    rules: tuple[tags.Rule, ...]
+    git: GitContext
+    created: datetime
+    context_dir: str
+    file: str
+    latest: str = "auto"
+    builder: str = "auto"
+    user_labels: tuple[tuple[str, str], ...] = ()
+    build_args: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    secrets: tuple[Secret, ...] = ()
+    platforms: tuple[str, ...] = ()
+    target: str = ""
+    pull: bool = False
+    no_cache: bool = False
+    push: bool = True
+    cache_ref: str = ""
+    insecure: frozenset[str] = field(default=frozenset())
+    logins: tuple[Login, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    image: str
+    refs: tuple[str, ...]
+    tags: tuple[str, ...]
+    version: str
+    labels: dict[str, str]
+    builder: str
+    seconds: float
+    pushed: bool
+    digest: str = ""
+    size: int = 0
+    moved_args: tuple[str, ...] = ()  # credential-named build args that were passed as secrets
+
+    @property
+    def image_ref(self) -> str:
+        return f"{self.image}@{self.digest}" if self.digest else ""
+
+
+def plan(inputs: BuildInputs) -> tuple[tags.Meta, dict[str, str]]:
+    """Tags and labels: pure, the part users most often need to check."""
+    meta = tags.compute(inputs.rules, inputs.git, inputs.latest)
+    labels = oci_labels(inputs.git, inputs.images[0], meta.version, inputs.created, dict(inputs.user_labels))
+    return meta, labels
+
+
+def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
+    meta, labels = plan(inputs)
+    refs = tuple(f"{image}:{tag}" for image in inputs.images for tag in meta.tags)
+    builder = builders.select(inputs.builder, MachineProbe(runtime))
+    spec, moved = make_spec(inputs, refs, labels)
+    runtime = with_env(runtime, secret_env(inputs.build_args))
+    if inputs.push:
+        ping_all(refs, inputs.logins, inputs.insecure, runtime.verify)
+    start = runtime.clock()
+    with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
+        with logged_in(builder, inputs.logins, runtime, inputs.insecure) as authfile:
+            build(builder, spec, authfile, workdir, runtime)
+            digest, size = push(builder, spec, inputs, authfile, workdir, runtime) if inputs.push else ("", 0)
+    return BuildResult(
+        image=inputs.images[0],
+        refs=refs,
+        tags=meta.tags,
+        version=meta.version,
+        labels=labels,
+        builder=builder.name,
+        seconds=runtime.clock() - start,
+        pushed=inputs.push,
+        digest=digest,
+        size=size,
+        moved_args=moved,
+    )
+
+
+def make_spec(
+    inputs: BuildInputs, refs: tuple[str, ...], labels: dict[str, str]
+) -> tuple[BuildSpec, tuple[str, ...]]:
+    """The builder's instructions; credential-named build args become build secrets."""
+    moved = tuple(name for name, _ in inputs.build_args if CREDENTIAL.search(name))
+    plain = tuple(f"{name}={value}" for name, value in inputs.build_args if name not in moved)
+    secrets = inputs.secrets + tuple(Secret(name, "env", SECRET_ENV_PREFIX + name) for name in moved)
+    spec = BuildSpec(
+        context=inputs.context_dir,
+        file=inputs.file,
+        refs=refs,
+        labels=tuple(sorted(labels.items())),
+        build_args=plain,
+        secrets=secrets,
+        platforms=inputs.platforms,
+        target=inputs.target,
+        pull=inputs.pull,
+        no_cache=inputs.no_cache,
+        push=inputs.push,
+        cache_ref=inputs.cache_ref,
+        insecure=inputs.insecure,
+    )
+    return spec, moved
+
+
+def secret_env(build_args: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {SECRET_ENV_PREFIX + name: value for name, value in build_args if CREDENTIAL.search(name)}
+
+
+def with_env(runtime: Runtime, extra: dict[str, str]) -> Runtime:
+    return replace(runtime, env={**runtime.env, **extra}) if extra else runtime
+
+
+def build(builder: Builder, spec: BuildSpec, authfile: str, workdir: str, runtime: Runtime) -> None:
+    with runtime.group(f"build with {builder.name}"):
+        done = runtime.run(builder.build(spec, authfile, workdir), check=False)
+        runtime.log(runtime.redactor.redact(done.stdout + done.stderr))
+    if done.returncode != 0:
+        raise build_failure(done.stdout + "\n" + done.stderr, done.returncode, runtime)
+
+
+def build_failure(output: str, returncode: int, runtime: Runtime) -> UserError:
+    """The failing step and its log tail, for an ::error:: a reader can act on."""
+    lines = [line for line in runtime.redactor.redact(output).splitlines() if line.strip()]
+    starts = [i for i, line in enumerate(lines) if _STEP.search(line)]
+    step = _STEP.sub("", lines[starts[-1]]).strip() if starts else "an unknown step"
+    tail = lines[starts[-1] :] if starts else lines
+    return UserError(
+        f"the image build failed (exit code {returncode}) at step: {step}",
+        why="the step's log ends with:\n" + "\n".join(tail[-LOG_TAIL:]),
+        fix="fix that step in the Dockerfile; the whole build log is in the step's log group",
+    )
+
+
+# buildah/podman print `STEP 3/5: RUN …`; buildx prints `#7 [2/4] RUN …`.
+_STEP = re.compile(r"^(STEP \d+/\d+:|#\d+ \[[^\]]*\d+/\d+\])")
+
+
+def push(
+    builder: Builder, spec: BuildSpec, inputs: BuildInputs, authfile: str, workdir: str, runtime: Runtime
+) -> tuple[str, int]:
+    """Push every ref, then read each tag's digest back from its registry; return (digest, size)."""
+    pushed: dict[str, str] = {}
+    with runtime.group(f"push {len(spec.refs)} tag(s)"):
+        for index, ref in enumerate(spec.refs):
+            digestfile = str(Path(workdir, f"digest-{index}"))
+            command = builder.push(spec, ref, authfile, digestfile)
+            if command is not None:
+                runtime.run(command, fix=f"check that the credentials may push to {ref.rsplit(':', 1)[0]}")
+            pushed[ref] = builder.digest(workdir, digestfile)
+    manifest = verify_pushed(pushed, inputs.logins, inputs.insecure, runtime.verify)
+    return manifest.digest, manifest.size

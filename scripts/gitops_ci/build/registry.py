@@ -1,0 +1,164 @@
+"""Docker Registry HTTP API v2 client: asks the registry itself which digest each tag points to.
+
+Handles the auth challenges registries answer with: `Bearer` (token service: ghcr.io, Docker
+Hub, Harbor, GitLab…) and `Basic` (a plain distribution registry with htpasswd). Plain HTTP is
+used only for loopback registries and the ones the user names as insecure. A private CA works
+through `REQUESTS_CA_BUNDLE` / `SSL_CERT_FILE`, passed in as `verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from gitops_ci.errors import UserError
+
+ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    ]
+)
+TIMEOUT = 30.0
+_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Manifest:
+    digest: str
+    size: int  # the manifest's config and layers, compressed: what a pull downloads
+
+
+@dataclass
+class RegistryClient:
+    """One registry host; `username`/`password` are used for the token service or Basic auth."""
+
+    host: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+    plain_http: bool = False
+    verify: bool | str = True
+    session: requests.Session = field(default_factory=lambda: new_session())
+    _token: str = field(default="", repr=False)
+
+    @property
+    def base(self) -> str:
+        return f"{'http' if self.plain_http else 'https'}://{self.host}"
+
+    def ping(self) -> None:
+        """Fail with a clear message unless the registry answers `GET /v2/` (200 or 401)."""
+        response = self._send("GET", f"{self.base}/v2/", {})
+        if response.status_code not in (200, 401):
+            raise UserError(
+                f"{self.host} does not look like a container registry: GET /v2/ answered {response.status_code}",
+                fix="check the registry host in the image name or the registry input",
+            )
+
+    def manifest(self, repository: str, tag: str) -> Manifest | None:
+        """The manifest a tag points to, or None when the registry does not have the tag."""
+        url = f"{self.base}/v2/{repository}/manifests/{tag}"
+        response = self._request("GET", url, repository, {"Accept": ACCEPT})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise UserError(
+                f"{self.host} answered {response.status_code} for {repository}:{tag}",
+                why=response.text[:300],
+                fix="check the credentials can pull from this repository",
+            )
+        body = response.content
+        digest = response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+        return Manifest(digest, _size(response))
+
+    def _request(self, method: str, url: str, repository: str, headers: dict[str, str]) -> requests.Response:
+        response = self._send(method, url, self._auth(headers))
+        if response.status_code == 401:
+            self._answer(response.headers.get("WWW-Authenticate", ""), repository)
+            response = self._send(method, url, self._auth(headers))
+        if response.status_code == 401:
+            raise UserError(
+                f"{self.host} refused the credentials for {repository}",
+                fix="check the username and password (token) and that they may pull this repository",
+            )
+        return response
+
+    def _auth(self, headers: dict[str, str]) -> dict[str, str]:
+        if self._token:
+            return {**headers, "Authorization": self._token}
+        return headers
+
+    def _answer(self, challenge: str, repository: str) -> None:
+        scheme, _, rest = challenge.partition(" ")
+        if scheme.lower() == "basic":
+            self._token = requests.auth._basic_auth_str(self.username, self.password)
+        elif scheme.lower() == "bearer":
+            self._token = "Bearer " + self._bearer(dict(_PARAM.findall(rest)), repository)
+
+    def _bearer(self, params: Mapping[str, str], repository: str) -> str:
+        """The token flow: ask the realm for a pull token for this repository."""
+        query = {"scope": params.get("scope") or f"repository:{repository}:pull"}
+        if params.get("service"):
+            query["service"] = params["service"]
+        auth = (self.username, self.password) if self.username else None
+        try:
+            response = self.session.get(
+                params.get("realm", ""), params=query, auth=auth, timeout=TIMEOUT, verify=self.verify
+            )
+        except requests.RequestException as exc:
+            raise _unreachable(params.get("realm", "the token service"), exc) from None
+        data = response.json() if response.ok else {}
+        token = data.get("token") or data.get("access_token") if isinstance(data, dict) else None
+        if not token:
+            raise UserError(
+                f"the token service of {self.host} gave no token ({response.status_code})",
+                fix="check the username and password (token) for this registry",
+            )
+        return str(token)
+
+    def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+        try:
+            return self.session.request(
+                method, url, headers=headers, timeout=TIMEOUT, verify=self.verify, allow_redirects=True
+            )
+        except requests.RequestException as exc:
+            raise _unreachable(self.host, exc) from None
+
+
+def _size(response: requests.Response) -> int:
+    try:
+        data = response.json()
+    except ValueError:
+        return 0
+    parts = [data.get("config") or {}, *(data.get("layers") or [])] if isinstance(data, dict) else []
+    return sum(int(part.get("size", 0)) for part in parts if isinstance(part, dict))
+
+
+def _unreachable(where: str, exc: Exception) -> UserError:
+    return UserError(
+        f"registry {where} is not reachable",
+        why=f"{type(exc).__name__}: {exc}",
+        fix="check the registry host and port, that the registry is running, and the runner's network",
+    )
+
+
+def new_session() -> requests.Session:
+    """A session that retries idempotent requests on connection errors and 429/5xx."""
+    session = requests.Session()
+    retry = Retry(total=3, backoff_factor=0.5, status_forcelist=(429, 502, 503, 504), allowed_methods=None)
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def ca_bundle(environ: Mapping[str, str]) -> bool | str:
+    """The private CA users set up the standard way, else the system's trust store."""
+    return environ.get("REQUESTS_CA_BUNDLE") or environ.get("SSL_CERT_FILE") or True
