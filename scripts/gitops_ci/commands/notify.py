@@ -1,29 +1,201 @@
-"""notify: one message to Slack, Teams, Discord or a webhook (issue: notify)."""
+"""notify: one message to Slack, Teams, Discord or a webhook (issue 7).
+
+The edge: options in, `NotifyInputs` out (the run context from GITHUB_* variables and the event
+file, earlier actions' outputs as inputs); then `deliver.run`, then `notify_report`.
+"""
 
 from __future__ import annotations
 
-from gitops_ci.commands.base import JSON_OPTION, Command
-from gitops_ci.commands.pending import not_implemented
-from gitops_ci.inputs import Option, parse_bool, parse_choice
+import json
+import urllib.parse
+from typing import Any, Mapping
+
+from gitops_ci.commands import notify_report
+from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.errors import UserError
+from gitops_ci.http import RetryPolicy
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
+from gitops_ci.notify import deliver, template
+from gitops_ci.notify.model import STATUSES, NotifyInputs, RunInfo, Target
+from gitops_ci.notify.registry import CHANNELS
+
+
+def parse_seconds(text: str, *, name: str = "value") -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise UserError(f"input {name!r}: {text!r} is not a number of seconds between 0 and 3600")
+    return value
+
+
+def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
+    total = values["timeout"]
+    policy = RetryPolicy(
+        total=total, backoff=values["retry_backoff"], attempt_timeout=min(RetryPolicy.attempt_timeout, total)
+    )
+    target = Target(
+        webhook_url=values["webhook_url"].strip(),
+        slack_token=values["slack_token"].strip(),
+        slack_channel=values["slack_channel"],
+        slack_thread_ts=values["slack_thread_ts"],
+        slack_api_url=values["slack_api_url"],
+        hmac_secret=values["webhook_secret"],
+    )
+    return NotifyInputs(
+        channel=values["channel"],
+        status=values["status"],
+        run=run_info(ctx.environ, values),
+        target=target,
+        title=values["title"],
+        text=values["text"],
+        mentions=tuple(values["mention"]),
+        dry_run=values["dry_run"],
+        policy=policy,
+        proxies=proxies_for(target.webhook_url or target.slack_api_url, ctx.environ),
+    )
+
+
+def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
+    event = _event(environ)
+    return RunInfo(
+        server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
+        repository=environ.get("GITHUB_REPOSITORY", ""),
+        ref_name=environ.get("GITHUB_HEAD_REF") or environ.get("GITHUB_REF_NAME", ""),
+        sha=values["commit_sha"] or environ.get("GITHUB_SHA", ""),
+        actor=environ.get("GITHUB_ACTOR", ""),
+        workflow=environ.get("GITHUB_WORKFLOW", ""),
+        run_id=environ.get("GITHUB_RUN_ID", ""),
+        run_number=environ.get("GITHUB_RUN_NUMBER", ""),
+        run_attempt=environ.get("GITHUB_RUN_ATTEMPT", ""),
+        commit_message=values["commit_message"] or _event_message(event),
+        image_ref=values["image_ref"],
+        digest=values["digest"],
+        environment=values["environment"],
+        infra_repo=values["infra_repo"],
+        infra_commit=values["infra_commit"],
+        pr_url=values["pr_url"],
+    )
+
+
+def _event(environ: Mapping[str, str]) -> dict[str, Any]:
+    path = environ.get("GITHUB_EVENT_PATH", "")
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _event_message(event: Mapping[str, Any]) -> str:
+    """The pushed head commit's message, or the pull request's title."""
+    for outer, key in (("head_commit", "message"), ("pull_request", "title")):
+        inner = event.get(outer)
+        if isinstance(inner, dict) and isinstance(inner.get(key), str):
+            return str(inner[key])
+    return ""
+
+
+def proxies_for(url: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The proxy for `url` from HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names its host."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
+    for entry in (e.strip().lower().lstrip(".") for e in no_proxy.split(",")):
+        if entry and (entry == "*" or host == entry or host.endswith("." + entry)):
+            return ()
+    scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
+    proxy = environ.get(f"{scheme}_proxy") or environ.get(f"{scheme.upper()}_PROXY") or ""
+    return ((scheme, proxy),) if proxy else ()
+
+
+def handle(ctx: Context, values: Values) -> int:
+    inputs = notify_inputs(ctx, values)
+    for secret in deliver.secret_texts(inputs.target):  # also those set in the defaults file
+        ctx.console.mask(secret)
+    result = deliver.run(inputs)
+    return notify_report.report(ctx.console, result, fail_on_error=values["fail_on_error"])
+
 
 COMMAND = Command(
     name="notify",
     summary="send one message about the run to Slack, Teams, Discord or any webhook",
     description="Builds a message from the run's results and delivers it within each platform's "
-    "limits, retrying 429/5xx within a bounded time.",
+    "limits, retrying 429/5xx within a bounded time. Never fails silently: an undelivered message "
+    "is a warning, or with fail-on-error an error.",
     options=(
         Option(
             "channel",
-            "slack, teams, discord, webhook or auto (from the URL)",
-            parse_choice(("auto", "slack", "teams", "discord", "webhook")),
+            "slack, teams, discord, webhook or auto (from the URL's host)",
+            parse_choice(("auto", *CHANNELS)),
             "auto",
         ),
-        Option("webhook-url", "the incoming webhook URL", secret=True),
-        Option("status", "job status: success, failure or cancelled", default="success"),
-        Option("title", "message title"),
-        Option("text", "message text"),
+        Option(
+            "webhook-url", "the incoming webhook URL (Slack, Teams Workflows, Discord or any)", secret=True
+        ),
+        Option(
+            "status",
+            "job status (give it job.status): success, failure or cancelled",
+            parse_choice(STATUSES),
+            "success",
+        ),
+        Option(
+            "title",
+            "title template; `{name}` placeholders come from the run, e.g. {repository}, {status_word}",
+            default=template.DEFAULT_TITLE,
+        ),
+        Option(
+            "text", "text template, e.g. {commit_message} or {commit_title}", default=template.DEFAULT_TEXT
+        ),
+        Option(
+            "commit-message",
+            "the commit message to show (default: the pushed head commit's, or the PR title)",
+        ),
+        Option("commit-sha", "the application commit (default: GITHUB_SHA)"),
+        Option("image-ref", "the image pushed, e.g. build-and-push's image-ref output"),
+        Option("digest", "the image digest, sha256:<hex>"),
+        Option("environment", "the environment deployed to"),
+        Option("infra-repo", "OWNER/NAME of the infra repo, to link infra-commit"),
+        Option("infra-commit", "bump-manifest's infra commit (SHA or URL)"),
+        Option("pr-url", "bump-manifest's infra pull request URL"),
+        Option(
+            "mention",
+            "IDs to mention on failure: Slack U…/S… IDs, Discord role IDs, Teams UPNs",
+            parse_list,
+            multiple=True,
+        ),
+        Option(
+            "webhook-secret",
+            "shared secret: sign generic webhook bodies with HMAC-SHA256 (X-Gitops-CI-Signature-256)",
+            secret=True,
+        ),
+        Option(
+            "slack-token",
+            "Slack bot token (xoxb-…): post with chat.postMessage instead of a webhook",
+            secret=True,
+        ),
+        Option("slack-channel", "Slack channel ID or name for the bot token"),
+        Option("slack-thread-ts", "Slack thread timestamp to reply in"),
+        Option("slack-api-url", "Slack Web API base URL", default="https://slack.com/api"),
+        Option("timeout", "seconds for delivery, all retries included", parse_seconds, "30"),
+        Option(
+            "retry-backoff", "seconds before the first retry of a 5xx; doubles each time", parse_seconds, "1"
+        ),
         Option("fail-on-error", "fail the step when the message is not delivered", parse_bool, "false"),
+        Option("dry-run", "print the exact payload and send nothing", parse_bool, "false"),
         JSON_OPTION,
     ),
-    handler=not_implemented("notify"),
+    handler=handle,
+    outputs=(
+        ("delivered", "true when the platform accepted the message"),
+        ("status-code", "the last HTTP status code (empty when no answer came)"),
+        ("attempts", "how many requests were made"),
+        ("channel", "the channel used: slack, teams, discord or webhook"),
+        ("payload", "the JSON payload built (secrets removed)"),
+    ),
+    icon="bell",
 )

@@ -1,0 +1,173 @@
+"""The one place that speaks HTTP (requests): POST with a bounded retry.
+
+429 and 5xx are retried, honouring `Retry-After` (seconds or an HTTP date) or a JSON body's
+`retry_after` (Slack, Discord), with exponential backoff otherwise; all of it within one total
+time bound, so a job never hangs on a slow or rate-limiting server. Other 4xx are final.
+Failures come back as an `Outcome` whose reason never contains the URL (webhook URLs are
+secrets, and requests puts the URL in its exception texts).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from gitops_ci.secrets import Redactor
+
+BODY_TAIL = 300  # characters of a failed reply's body kept in the reason
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    total: float = 30.0  # seconds for all attempts and waits together
+    attempts: int = 6
+    backoff: float = 1.0  # first wait after a 5xx without Retry-After; doubles each time
+    max_backoff: float = 10.0
+    attempt_timeout: float = 10.0  # connect and read timeout of one attempt (cut to what is left)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered: bool
+    attempts: int
+    status_code: int | None = None
+    reason: str = ""
+    reply_text: str = ""
+
+
+# A 2xx reply can still be a refusal (Slack's API answers 200 {"ok": false}): return its reason.
+Refusal = Callable[[Reply], "str | None"]
+
+
+def _no_refusal(reply: Reply) -> str | None:
+    return None
+
+
+@dataclass
+class Http:
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    redactor: Redactor = field(default_factory=Redactor)
+    proxies: Mapping[str, str] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], refusal: Refusal = _no_refusal
+    ) -> Outcome:
+        deadline = self.clock() + self.policy.total
+        with _session(self.proxies) as session:
+            attempt = 0
+            while True:
+                attempt += 1
+                left = deadline - self.clock()
+                reply, error = _send(session, url, body, headers, min(self.policy.attempt_timeout, left))
+                if reply is not None and 200 <= reply.status < 300:
+                    refused = refusal(reply)
+                    if refused is None:
+                        return Outcome(True, attempt, reply.status, "", reply.text)
+                    return self._final(attempt, reply, refused)
+                wait, why = self._next_wait(attempt, reply, error)
+                if wait is None:
+                    return self._final(attempt, reply, why)
+                if self.clock() + wait >= deadline:
+                    bound = f"{self.policy.total:g} s"
+                    return self._final(attempt, reply, f"{why}; gave up: the {bound} time bound is spent")
+                if attempt >= self.policy.attempts:
+                    return self._final(attempt, reply, f"{why}; gave up after {attempt} attempts")
+                self.sleep(wait)
+
+    def _next_wait(self, attempt: int, reply: Reply | None, error: str) -> tuple[float | None, str]:
+        """How long to wait before the next attempt, or None when the failure is final."""
+        backoff = min(self.policy.backoff * 2 ** (attempt - 1), self.policy.max_backoff)
+        if reply is None:
+            return backoff, error
+        why = f"HTTP {reply.status}" + (f": {self._tail(reply.text)}" if reply.text.strip() else "")
+        if reply.status == 429 or reply.status >= 500:
+            asked = retry_after(reply)
+            return (backoff if asked is None else asked), why
+        return None, why
+
+    def _final(self, attempt: int, reply: Reply | None, why: str) -> Outcome:
+        status = reply.status if reply is not None else None
+        text = self.redactor.redact(reply.text) if reply is not None else ""
+        return Outcome(False, attempt, status, self.redactor.redact(why), text)
+
+    def _tail(self, text: str) -> str:
+        text = " ".join(text.split())
+        return self.redactor.redact(text[:BODY_TAIL] + ("…" if len(text) > BODY_TAIL else ""))
+
+
+def _session(proxies: Mapping[str, str]) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # proxies come in as a parameter: the caller read the environment
+    session.proxies.update(proxies)
+    adapter = HTTPAdapter(max_retries=0)  # the retry loop above is the only one
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _send(
+    session: requests.Session, url: str, body: bytes, headers: Mapping[str, str], timeout: float
+) -> tuple[Reply | None, str]:
+    timeout = max(timeout, 0.05)
+    try:
+        response = session.post(url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False)
+    except requests.Timeout:
+        return None, f"no answer within {timeout:.3g} s"
+    except requests.ConnectionError as exc:
+        return None, "connection failed: " + _cause(exc)
+    except requests.RequestException as exc:
+        return None, f"request failed: {type(exc).__name__}"
+    return Reply(response.status_code, dict(response.headers), response.text), ""
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost cause's class, e.g. ConnectionRefusedError: never requests' text, which has the URL."""
+    inner: BaseException = exc
+    deeper = exc.__cause__ or exc.__context__
+    while deeper is not None:
+        inner, deeper = deeper, deeper.__cause__ or deeper.__context__
+    if isinstance(inner, OSError) and inner.strerror:
+        return f"{type(inner).__name__} ({inner.strerror})"
+    return type(inner).__name__
+
+
+def retry_after(reply: Reply) -> float | None:
+    """Seconds the server asked us to wait: `Retry-After` header, else a JSON `retry_after`."""
+    header = {k.lower(): v for k, v in reply.headers.items()}.get("retry-after", "").strip()
+    if header:
+        return _header_seconds(header)
+    try:
+        data = json.loads(reply.text)
+    except ValueError:
+        return None
+    value = data.get("retry_after") if isinstance(data, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
+def _header_seconds(value: str) -> float | None:
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)

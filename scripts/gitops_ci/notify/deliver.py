@@ -1,0 +1,47 @@
+"""The pure core of notify: inputs in, result out. No environment, no printing."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from gitops_ci.http import Http
+from gitops_ci.notify import message, registry
+from gitops_ci.notify.channel import encode
+from gitops_ci.notify.model import NotifyInputs, NotifyResult, Target
+from gitops_ci.secrets import Redactor
+
+
+def run(inputs: NotifyInputs) -> NotifyResult:
+    target = inputs.target
+    if not inputs.dry_run and inputs.channel == "auto" and not (target.webhook_url or target.slack_token):
+        return NotifyResult("auto", {}, False, reason="no webhook URL or Slack bot token given")
+    name = registry.pick(inputs.channel, target)
+    channel = registry.CHANNELS[name]
+    channel.check_mentions(inputs.mentions)
+    payload = channel.payload(message.build(inputs), target)
+    if inputs.dry_run:
+        return NotifyResult(name, payload, False, dry_run=True)
+    missing = channel.missing(target)
+    if missing:
+        return NotifyResult(name, payload, False, reason=missing)
+    body = encode(payload)
+    request = channel.request(target, body)
+    http = Http(inputs.policy, redactor(target), dict(inputs.proxies))
+    outcome = http.post(request.url, body, request.headers, request.refusal)
+    return NotifyResult(
+        name, payload, outcome.delivered, outcome.attempts, outcome.status_code, outcome.reason
+    )
+
+
+def redactor(target: Target) -> Redactor:
+    return Redactor(secret_texts(target))
+
+
+def secret_texts(target: Target) -> list[str]:
+    """The secrets of a target, with a webhook URL's path and query on their own: error texts
+    show a URL in pieces (host and path apart)."""
+    texts = [target.webhook_url, target.slack_token, target.hmac_secret]
+    if target.webhook_url:
+        parts = urllib.parse.urlsplit(target.webhook_url)
+        texts.extend(p for p in (parts.path, parts.query) if len(p) >= 8)
+    return [t for t in texts if t]
