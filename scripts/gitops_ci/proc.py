@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from dataclasses import dataclass
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from gitops_ci.errors import CommandError, UserError
@@ -19,6 +21,17 @@ class Completed:
     returncode: int
     stdout: str
     stderr: str
+    duration: float = 0.0  # wall seconds the command ran
+
+
+@dataclass(frozen=True)
+class Job:
+    """One command for ``run_concurrently``; the fields mean what ``run``'s parameters mean."""
+
+    args: tuple[str, ...]
+    cwd: str | None = None
+    env: Mapping[str, str] | None = field(default=None, hash=False)
+    timeout: float | None = None
 
 
 def run(
@@ -42,6 +55,7 @@ def run(
     shown = shlex.join(redactor.redact_args(args))
     if log is not None:
         log(f"$ {shown}")
+    started = time.monotonic()
     try:
         proc = subprocess.run(
             list(args),
@@ -66,10 +80,43 @@ def run(
             f"command timed out after {timeout} s: {shown}",
             fix="check the tool is not waiting for input or a network that is unreachable",
         ) from exc
-    result = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+    result = Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
     if check and proc.returncode != 0:
         raise CommandError(shown, proc.returncode, redactor.redact(output_tail(result)), fix=fix)
     return result
+
+
+def run_concurrently(
+    jobs: Sequence[Job],
+    *,
+    redactor: Redactor,
+    log: Callable[[str], None] | None = None,
+    max_workers: int | None = None,
+) -> list[Completed | UserError]:
+    """Run ``jobs`` at the same time (threads, each waiting on its own process) through ``run``.
+
+    Results come back in the order of ``jobs``; a job that cannot start (not found, timed out)
+    yields its ``UserError`` instead of stopping the others. Exit codes are not checked.
+    """
+
+    def one(job: Job) -> Completed | UserError:
+        try:
+            return run(
+                job.args,
+                redactor=redactor,
+                log=log,
+                cwd=job.cwd,
+                env=job.env,
+                check=False,
+                timeout=job.timeout,
+            )
+        except UserError as exc:
+            return exc
+
+    if not jobs:
+        return []
+    with ThreadPoolExecutor(max_workers=max_workers or len(jobs)) as pool:
+        return list(pool.map(one, jobs))
 
 
 def output_tail(result: Completed, lines: int = TAIL_LINES) -> str:
