@@ -1,0 +1,96 @@
+"""The registry API client's Bearer token flow (ghcr.io, Docker Hub, Harbor…), against a small
+loopback registry that answers the way the distribution spec says token-auth registries do."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from gitops_ci.build.login import Login
+from gitops_ci.build.registry import RegistryClient
+from gitops_ci.build.verify import verify_pushed
+from gitops_ci.errors import UserError
+
+MANIFEST = json.dumps({"schemaVersion": 2, "config": {"size": 100}, "layers": [{"size": 2000}]}).encode()
+DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
+USER, PASSWORD, TOKEN = "octo", "pat-123456", "tok-abcdef"
+
+
+class TokenRegistry(BaseHTTPRequestHandler):
+    token_requests: list[dict[str, list[str]]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+    def do_GET(self) -> None:  # noqa: N802
+        url = urlparse(self.path)
+        if url.path == "/token":
+            return self._token(parse_qs(url.query))
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            host = self.headers["Host"]
+            scope = 'scope="repository:acme/app:pull"' if "/manifests/" in url.path else ""
+            challenge = f'Bearer realm="http://{host}/token",service="fake-registry"' + (f",{scope}" if scope else "")
+            return self._reply(401, b"{}", {"WWW-Authenticate": challenge})
+        if url.path == "/v2/acme/app/manifests/1.0":
+            return self._reply(200, MANIFEST, {"Docker-Content-Digest": DIGEST})
+        self._reply(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', {})
+
+    def _token(self, query: dict[str, list[str]]) -> None:
+        TokenRegistry.token_requests.append(query)
+        basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        if self.headers.get("Authorization") != basic:
+            return self._reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {})
+        self._reply(200, json.dumps({"token": TOKEN}).encode(), {})
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def host() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TokenRegistry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    TokenRegistry.token_requests.clear()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_bearer_challenge_token_then_digest_and_size(host: str) -> None:
+    client = RegistryClient(host, USER, PASSWORD, plain_http=True)
+    manifest = client.manifest("acme/app", "1.0")
+    assert manifest is not None and (manifest.digest, manifest.size) == (DIGEST, 2100)
+    (query,) = TokenRegistry.token_requests
+    assert query == {"scope": ["repository:acme/app:pull"], "service": ["fake-registry"]}
+
+
+def test_a_missing_tag_is_none(host: str) -> None:
+    assert RegistryClient(host, USER, PASSWORD, plain_http=True).manifest("acme/app", "nope") is None
+
+
+def test_refused_credentials_are_a_clear_error(host: str) -> None:
+    with pytest.raises(UserError) as caught:
+        RegistryClient(host, USER, "wrong-password", plain_http=True).manifest("acme/app", "1.0")
+    assert "gave no token (401)" in str(caught.value)
+    assert "wrong-password" not in str(caught.value)
+
+
+def test_verify_fails_when_a_tag_is_missing_or_points_elsewhere(host: str) -> None:
+    logins = (Login(host, USER, PASSWORD),)
+    assert verify_pushed({f"{host}/acme/app:1.0": DIGEST}, logins, frozenset(), True).digest == DIGEST
+    with pytest.raises(UserError, match="points to .* not to the pushed sha256:0000"):
+        verify_pushed({f"{host}/acme/app:1.0": "sha256:" + "0" * 64}, logins, frozenset(), True)
+    with pytest.raises(UserError, match="did not land: the registry does not have that tag"):
+        verify_pushed({f"{host}/acme/app:1.0": DIGEST, f"{host}/acme/app:2.0": DIGEST}, logins, frozenset(), True)
