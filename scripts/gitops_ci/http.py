@@ -10,6 +10,7 @@ secrets, and requests puts the URL in its exception texts).
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -69,25 +70,35 @@ class Http:
     ) -> Outcome:
         deadline = self.clock() + self.policy.total
         with _session(self.proxies) as session:
-            attempt = 0
-            while True:
-                attempt += 1
-                left = deadline - self.clock()
-                reply, error = _send(session, url, body, headers, min(self.policy.attempt_timeout, left))
+            for attempt in itertools.count(1):
+                timeout = min(self.policy.attempt_timeout, deadline - self.clock())
+                reply, error = _send(session, url, body, headers, timeout)
                 if reply is not None and 200 <= reply.status < 300:
                     refused = refusal(reply)
                     if refused is None:
                         return Outcome(True, attempt, reply.status, "", reply.text)
                     return self._final(attempt, reply, refused)
-                wait, why = self._next_wait(attempt, reply, error)
-                if wait is None:
-                    return self._final(attempt, reply, why)
-                if self.clock() + wait >= deadline:
-                    bound = f"{self.policy.total:g} s"
-                    return self._final(attempt, reply, f"{why}; gave up: the {bound} time bound is spent")
-                if attempt >= self.policy.attempts:
-                    return self._final(attempt, reply, f"{why}; gave up after {attempt} attempts")
+                wait = self._retry_or_stop(attempt, deadline, reply, error)
+                if isinstance(wait, Outcome):
+                    return wait
                 self.sleep(wait)
+        raise AssertionError("unreachable: itertools.count does not end")
+
+    def _retry_or_stop(
+        self, attempt: int, deadline: float, reply: Reply | None, error: str
+    ) -> float | Outcome:
+        """Seconds to wait before the next attempt, or the final outcome."""
+        wait, why = self._next_wait(attempt, reply, error)
+        if wait is None:
+            return self._final(attempt, reply, why)
+        if self.clock() + wait >= deadline:
+            bound = f"{self.policy.total:g} s time bound"
+            return self._final(
+                attempt, reply, f"{why}; gave up: waiting {wait:.3g} s more would pass the {bound}"
+            )
+        if attempt >= self.policy.attempts:
+            return self._final(attempt, reply, f"{why}; gave up after {attempt} attempts")
+        return wait
 
     def _next_wait(self, attempt: int, reply: Reply | None, error: str) -> tuple[float | None, str]:
         """How long to wait before the next attempt, or None when the failure is final."""

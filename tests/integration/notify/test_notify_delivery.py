@@ -102,7 +102,16 @@ def test_repeated_500s_give_up_within_the_bound_with_a_warning(tmp_path: Path) -
     assert 2 <= attempts == len(sink.received) <= RetryPolicy.attempts
     warning = next(line for line in out.splitlines() if line.startswith("::warning::"))
     assert "teams message was not delivered" in warning and "HTTP 500: upstream exploded" in warning
-    assert "time bound is spent" in warning or "gave up after" in warning
+    assert "would pass the 1 s time bound" in warning or "gave up after" in warning
+
+
+def test_a_retry_after_beyond_the_bound_gives_up_at_once(tmp_path: Path) -> None:
+    with WebhookSink([Answer(429, "slow down", (("Retry-After", "120"),))]) as sink:
+        code, out, _, outputs, _ = run_cli(
+            ["--channel", "discord", *FAST], tmp_path, INPUT_WEBHOOK_URL=sink.url + "/x"
+        )
+    assert code == 0 and (outputs["delivered"], outputs["attempts"]) == ("false", "1")
+    assert "HTTP 429: slow down; gave up: waiting 120 s more would pass the 3 s time bound" in out
 
 
 def test_repeated_500s_with_fail_on_error_fail_the_step(tmp_path: Path) -> None:
