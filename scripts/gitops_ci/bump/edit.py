@@ -21,6 +21,7 @@ from gitops_ci.errors import UserError
 
 @dataclass
 class FileResult:
+    file: str = ""
     changes: list[Change] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     edit: FileEdit | None = None
@@ -29,7 +30,7 @@ class FileResult:
 
 
 def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) -> FileResult:
-    result = FileResult()
+    result = FileResult(rel)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

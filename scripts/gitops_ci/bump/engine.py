@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from gitops_ci.bump.edit import FileResult, edit_file
-from gitops_ci.bump.files import check_infra_dir, discover, mentions, needles
+from gitops_ci.bump.edit import FileResult
+from gitops_ci.bump.files import check_infra_dir, discover
 from gitops_ci.bump.model import Plan, Scope, Target
 from gitops_ci.bump.reference import check_target, parse_reference
+from gitops_ci.bump.scan import scan
 from gitops_ci.bump.write import write_all
 from gitops_ci.errors import UserError
 
@@ -22,14 +23,9 @@ def plan(infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope()) -> 
     root = check_infra_dir(infra_dir)
     _check_targets(targets)
     files = discover(root, scope)
-    wanted = needles(targets)
     total = FileResult()
     edits = []
-    for rel in files:
-        data = (root / rel).read_bytes()
-        if not mentions(data, wanted):
-            continue
-        result = edit_file(rel, data, targets, scope)
+    for result in scan(root, files, targets, scope):
         _merge(total, result)
         if result.edit is not None:
             edits.append(result.edit)

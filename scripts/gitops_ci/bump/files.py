@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from gitops_ci.bump.markers import NEEDLE
 from gitops_ci.bump.model import Scope, Target
@@ -32,17 +32,30 @@ def check_infra_dir(infra_dir: Path) -> Path:
 
 def discover(root: Path, scope: Scope) -> list[str]:
     """Files in scope, relative to ``root`` with `/`, sorted; symlinks resolved inside root."""
-    found = _globbed(root, scope.paths) if scope.paths else _walk(root)
-    inside = {_inside(root, path) for path in found}
-    return sorted(rel for rel in inside if in_environment(rel, scope.environment))
+    if scope.paths:
+        found = {_inside(root, path) for path in _globbed(root, scope.paths)}
+    else:
+        found = set(_walk(root))
+    return sorted(rel for rel in found if in_environment(rel, scope.environment))
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        found.extend(Path(folder, name) for name in names if is_yaml(name))
-    return found
+def _walk(root: Path, folder: Path | None = None) -> Iterator[str]:
+    """YAML files under ``folder`` (default: root); a symlinked file is checked and resolved,
+    a symlinked folder is not entered. os.scandir keeps this cheap on big monorepos."""
+    stack = [str(folder or root)]
+    prefix = len(str(root)) + 1
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS:
+                        stack.append(entry.path)
+                elif not is_yaml(entry.name):
+                    continue
+                elif entry.is_symlink():
+                    yield _inside(root, Path(entry.path))
+                else:
+                    yield entry.path[prefix:].replace(os.sep, "/")
 
 
 def _globbed(root: Path, patterns: Sequence[str]) -> list[Path]:
@@ -56,7 +69,7 @@ def _globbed(root: Path, patterns: Sequence[str]) -> list[Path]:
             )
         for path in root.glob(pattern):
             if path.is_dir() and not path.is_symlink():
-                found.extend(_walk(path))
+                found.extend(root / rel for rel in _walk(root, path))
             elif is_yaml(path.name):
                 found.append(path)
     return found
