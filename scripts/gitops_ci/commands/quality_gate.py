@@ -21,6 +21,7 @@ from gitops_ci.quality_gate.model import FAILED, PASSED, Inputs, Result
 from gitops_ci.quality_gate.tools import TOOLS
 
 SUITE_SCRIPTS = str(Path(__file__).resolve().parents[2])
+STEP_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE")
 LOGGED_FINDINGS = 200  # per tool, in the step log; all of them are in the reports
 
 
@@ -207,8 +208,9 @@ def report_dir(given: str, ctx: Context) -> str:
 
 
 def tool_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The caller's environment, minus the suite's own scripts folder on PYTHONPATH."""
-    env = dict(environ)
+    """The caller's environment, minus the suite's own scripts folder on PYTHONPATH and the step's
+    file commands: black, for one, writes its own outputs to $GITHUB_OUTPUT when it sees them."""
+    env = {k: v for k, v in environ.items() if k not in STEP_FILES}
     kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != SUITE_SCRIPTS]
     if kept:
         env["PYTHONPATH"] = os.pathsep.join(kept)
