@@ -88,17 +88,21 @@ def main(
     try:
         values = resolve_inputs(command, vars(args), environ, console)
         ctx = Context(console=console, environ=environ, cwd=os.getcwd())
-        return command.handler(ctx, values)
+        code = command.handler(ctx, values)
     except UserError as exc:
         message = console.redact(str(exc))
         console.error(message)
         if console.json_mode:
             print(json.dumps({"ok": False, "error": message}), file=stdout)
-        return 1
+        code = 1
     except Exception:  # noqa: BLE001 - anything else is a bug: show it whole (redacted)
         print(console.redact(traceback.format_exc()), file=stderr)
         print("This is a bug in gitops-ci; please report it with the traceback above.", file=stderr)
         return 2
+    if code != 0 and console.first_error:
+        # The chain (action.yml) reports the first failure's message from this output.
+        console.set_outputs({"error": console.first_error})
+    return code
 
 
 def resolve_inputs(

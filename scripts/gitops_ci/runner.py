@@ -52,6 +52,13 @@ def _new_delimiter() -> str:
     return f"ghadelimiter_{_random.token_hex(16)}"
 
 
+def _one_line(note: Annotation) -> str:
+    """`file:line: title: message` — what a chat message or a later step can quote."""
+    where = f"{note.file}:{note.line}" if note.file and note.line else (note.file or "")
+    parts = [p for p in (where, note.title or "", note.message) if p]
+    return ": ".join(parts)
+
+
 def truncate_utf8(text: str, limit: int) -> str:
     """The longest prefix of ``text`` whose UTF-8 encoding fits in ``limit`` bytes."""
     data = text.encode("utf-8")
@@ -82,6 +89,7 @@ class Console:
     json_mode: bool = False
     _summary_bytes: int = 0
     _summary_truncated: bool = False
+    first_error: str = ""  # the first error annotation, as one line: the step's `error` output
 
     @property
     def on_runner(self) -> bool:
@@ -111,6 +119,8 @@ class Console:
 
     def annotate(self, note: Annotation) -> None:
         message = self.redact(note.message)
+        if note.level == "error" and not self.first_error:
+            self.first_error = self.redact(_one_line(note))
         if self.on_runner:
             props = {
                 "file": self.redact(note.file) if note.file else None,

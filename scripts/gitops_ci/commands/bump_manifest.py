@@ -133,4 +133,14 @@ COMMAND = Command(
         JSON_OPTION,
     ),
     handler=handle,
+    # What bump_report (edit mode) and bump_writeback (commit, pr) write.
+    outputs=(
+        ("changed", "true when a pin changed"),
+        ("files", "the infra files changed, one per line"),
+        ("changes", "each change (file, line, kind, old, new) as JSON"),
+        ("commit-sha", "commit and pr modes: the infra commit"),
+        ("pr-number", "pr mode: the pull request number"),
+        ("pr-url", "pr mode: the pull request URL"),
+        ("pr-operation", "pr mode: created, updated or none"),
+    ),
 )

@@ -14,9 +14,9 @@ from gitops_ci.commands import notify_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.http import RetryPolicy
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
 from gitops_ci.notify import deliver, template
-from gitops_ci.notify.model import STATUSES, NotifyInputs, RunInfo, Target
+from gitops_ci.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, NotifyInputs, RunInfo, Target
 from gitops_ci.notify.registry import CHANNELS
 
 
@@ -43,9 +43,10 @@ def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
         slack_api_url=values["slack_api_url"],
         hmac_secret=values["webhook_secret"],
     )
+    stages = stage_outcomes(values["stage_outcomes"])
     return NotifyInputs(
         channel=values["channel"],
-        status=values["status"],
+        status="failure" if failed_stage(stages) else values["status"],
         run=run_info(ctx.environ, values),
         target=target,
         title=values["title"],
@@ -59,6 +60,7 @@ def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
 
 def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
     event = _event(environ)
+    stages = stage_outcomes(values["stage_outcomes"])
     return RunInfo(
         server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
         repository=environ.get("GITHUB_REPOSITORY", ""),
@@ -76,7 +78,27 @@ def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
         infra_repo=values["infra_repo"],
         infra_commit=values["infra_commit"],
         pr_url=values["pr_url"],
+        stages=" · ".join(f"{OUTCOME_EMOJI[outcome]} {name}" for name, outcome in stages),
+        failed_stage=failed_stage(stages),
+        failure_message=values["failure_message"].strip(),
     )
+
+
+def stage_outcomes(given: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """`stage=outcome` pairs in the order given; outcomes as GitHub reports them."""
+    for name, outcome in given.items():
+        if outcome not in OUTCOMES:
+            raise UserError(
+                f"input 'stage-outcomes': {name}={outcome!r} is not an outcome",
+                fix="give each stage's steps.<id>.outcome (or needs.<job>.result): "
+                + ", ".join(o for o in OUTCOMES if o),
+            )
+    return tuple(given.items())
+
+
+def failed_stage(stages: tuple[tuple[str, str], ...]) -> str:
+    """The first stage that failed; a failed stage makes the whole run a failure."""
+    return next((name for name, outcome in stages if outcome == "failure"), "")
 
 
 def _event(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -162,6 +184,13 @@ COMMAND = Command(
         Option("infra-repo", "OWNER/NAME of the infra repo, to link infra-commit"),
         Option("infra-commit", "bump-manifest's infra commit (SHA or URL)"),
         Option("pr-url", "bump-manifest's infra pull request URL"),
+        Option(
+            "stage-outcomes",
+            "each stage's outcome, STAGE=OUTCOME per line in chain order (steps.<id>.outcome); "
+            "a failed stage makes the status failure and is named in the message",
+            parse_map,
+        ),
+        Option("failure-message", "the first failed stage's error (its `error` output)"),
         Option(
             "mention",
             "IDs to mention on failure: Slack U…/S… IDs, Discord role IDs, Teams UPNs",

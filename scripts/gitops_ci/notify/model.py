@@ -8,6 +8,9 @@ from typing import Any
 from gitops_ci.http import RetryPolicy
 
 STATUSES = ("success", "failure", "cancelled")
+# A step's outcome as GitHub gives it (steps.<id>.outcome, needs.<job>.result); "" = not run.
+OUTCOMES = ("success", "failure", "cancelled", "skipped", "")
+OUTCOME_EMOJI = {"success": "✅", "failure": "❌", "cancelled": "⚪", "skipped": "⏭️", "": "⏭️"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class RunInfo:
     infra_repo: str = ""
     infra_commit: str = ""
     pr_url: str = ""
+    stages: str = ""  # each stage's outcome, e.g. "✅ quality-gate · ❌ build-and-push"
+    failed_stage: str = ""  # the first stage that failed
+    failure_message: str = ""  # what it said
 
 
 @dataclass(frozen=True)
