@@ -1,57 +1,20 @@
-"""buildah with its own storage per test session (vfs driver, chroot isolation: works as root
-without a daemon), and a tiny busybox base image built FROM scratch with a RUN step."""
+"""buildah with private storage and a busybox base image (gitops_ci.devtools.containers); in
+tests a missing tool skips, or fails when CI requires tools."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
+from gitops_ci.devtools.containers import buildah_env, run  # noqa: F401
+from gitops_ci.devtools.containers import push_base_image as _push_base_image
 from testing.registry import LocalRegistry
 from testing.tools import require_tool
 
 
-def buildah_env(root: Path, registry: LocalRegistry) -> dict[str, str]:
-    """Environment for buildah/skopeo: private storage, chroot isolation, the loopback registry
-    marked insecure (plain HTTP) the standard way, through registries.conf."""
-    root.mkdir(parents=True, exist_ok=True)
-    storage = root / "storage.conf"
-    storage.write_text(
-        f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n', encoding="utf-8"
-    )
-    registries = root / "registries.conf"
-    registries.write_text(
-        f'unqualified-search-registries = []\n[[registry]]\nlocation = "{registry.host}"\ninsecure = true\n',
-        encoding="utf-8",
-    )
-    return {
-        "CONTAINERS_STORAGE_CONF": str(storage),
-        "CONTAINERS_REGISTRIES_CONF": str(registries),
-        "BUILDAH_ISOLATION": "chroot",
-        "STORAGE_DRIVER": "vfs",
-    }
-
-
 def push_base_image(workdir: Path, registry: LocalRegistry, env: dict[str, str]) -> str:
-    """Build `base/busybox:1` FROM scratch (busybox-static and a RUN step) and push it; return its ref."""
-    buildah = require_tool("buildah")
-    busybox = Path(require_tool("busybox", hint="Debian package busybox-static")).resolve()
-    context = workdir / "base"
-    context.mkdir(parents=True, exist_ok=True)
-    shutil.copy(busybox, context / "busybox")
-    (context / "Dockerfile").write_text(
-        "FROM scratch\nCOPY busybox /bin/busybox\n"
-        'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-        "RUN mkdir -p /tmp /etc && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd "
-        "&& echo 'root:x:0:' > /etc/group\n",
-        encoding="utf-8",
-    )
-    ref = f"{registry.host}/base/busybox:1"
-    run([buildah, "build", "-t", ref, str(context)], env)
-    creds = f"{registry.username}:{registry.password}"
-    run([buildah, "push", "--tls-verify=false", "--creds", creds, ref, f"docker://{ref}"], env)
-    return ref
+    require_tool("buildah")
+    require_tool("busybox", hint="Debian package busybox-static")
+    return _push_base_image(workdir, registry, env)
 
 
 def skopeo_inspect(ref: str, registry: LocalRegistry, env: dict[str, str], *, config: bool = False) -> str:
@@ -59,9 +22,3 @@ def skopeo_inspect(ref: str, registry: LocalRegistry, env: dict[str, str], *, co
     creds = f"{registry.username}:{registry.password}"
     extra = ["--config"] if config else []
     return run([skopeo, "inspect", *extra, "--tls-verify=false", "--creds", creds, f"docker://{ref}"], env)
-
-
-def run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(args, env={**os.environ, **env}, capture_output=True, text=True)
-    assert done.returncode == 0, f"{args[:2]} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
