@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.gitops-ci-installed
 PYTEST_ARGS ?=
+EXAMPLE_WORKFLOWS := $(wildcard examples/app/.github/workflows/*.yml examples/workflow-templates/*.yml)
 
 .PHONY: all venv lint format test unit demo bench clean
 
@@ -24,7 +25,8 @@ lint: venv
 	$(BIN)/flake8 scripts tests benchmarks
 	$(BIN)/mypy --strict scripts
 	$(BIN)/actionlint -no-color
-	$(BIN)/zizmor --offline --no-progress --quiet .
+	$(BIN)/actionlint -no-color $(EXAMPLE_WORKFLOWS)
+	$(BIN)/zizmor --offline --no-progress --quiet . $(EXAMPLE_WORKFLOWS)
 
 format: venv
 	$(BIN)/black scripts tests benchmarks
