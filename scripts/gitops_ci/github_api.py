@@ -8,14 +8,17 @@ the permission the token lacks and how to grant it.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import github
 import requests
 from urllib3.response import BaseHTTPResponse
 
 from gitops_ci.errors import UserError
+
+if TYPE_CHECKING:
+    import github
 
 PERMISSIONS_DOC = (
     "https://docs.github.com/actions/writing-workflows/choosing-what-your-workflow-does/"
@@ -45,20 +48,28 @@ class PullInfo:
     body: str
 
 
-class BoundedRetry(github.GithubRetry):
-    """GithubRetry that refuses (instead of sleeping through) a Retry-After beyond `max_rate_limit_wait`."""
+@functools.cache
+def _bounded_retry() -> type[github.GithubRetry]:
+    # Imported here: PyGithub takes longer to import than build-and-push spends outside buildah,
+    # and every command module is loaded on each CLI start.
+    import github
 
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        wait: float | None = super().get_retry_after(response)
-        if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
-            raise github.RateLimitExceededExceedsMaxWait(
-                response.status, None, dict(response.headers), wait=wait
-            )
-        return wait
+    class BoundedRetry(github.GithubRetry):
+        """GithubRetry that refuses (instead of sleeping through) a Retry-After over `max_rate_limit_wait`."""
+
+        def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+            wait: float | None = super().get_retry_after(response)
+            if wait is not None and self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+                raise github.RateLimitExceededExceedsMaxWait(
+                    response.status, None, dict(response.headers), wait=wait
+                )
+            return wait
+
+    return BoundedRetry
 
 
-def make_retry(policy: RetryPolicy) -> BoundedRetry:
-    return BoundedRetry(
+def make_retry(policy: RetryPolicy) -> github.GithubRetry:
+    return _bounded_retry()(
         total=policy.attempts,
         backoff_factor=policy.backoff,
         backoff_max=policy.max_wait,
@@ -71,6 +82,8 @@ def make_retry(policy: RetryPolicy) -> BoundedRetry:
 
 class GitHubApi:
     def __init__(self, *, base_url: str, token: str, policy: RetryPolicy = RetryPolicy()) -> None:
+        import github
+
         self._gh = github.Github(
             auth=github.Auth.Token(token),
             base_url=base_url.rstrip("/"),
@@ -148,6 +161,8 @@ def _pull_info(pull: Any) -> PullInfo:
 @contextlib.contextmanager
 def api_errors(action: str, permission: str, full_name: str) -> Iterator[None]:
     """Translate PyGithub/requests failures into advice for the person reading the log."""
+    import github
+
     try:
         yield
     except github.RateLimitExceededExceedsMaxWait as exc:

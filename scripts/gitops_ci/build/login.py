@@ -55,7 +55,9 @@ def logged_in(
             yield authfile
         finally:
             for registry in done:
-                runtime.run(builder.logout(registry, authfile), check=False)
+                command = builder.logout(registry, authfile)
+                if command is not None:
+                    runtime.run(command, check=False)
 
 
 def _login(builder: Builder, login: Login, authfile: str, runtime: Runtime, insecure: bool) -> None:

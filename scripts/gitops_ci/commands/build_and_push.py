@@ -35,11 +35,12 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
     for secret in values["secrets"]:
         if secret.source == "env" and environ.get(secret.where):
             ctx.console.mask(environ[secret.where])
+    git = _git(environ, context_dir, ctx.console)
     return pipeline.BuildInputs(
         images=images,
         rules=values["tags"],
-        git=_git(environ, context_dir, ctx.console),
-        created=_created(environ),
+        git=git,
+        created=created_time(environ, context_dir, git.sha, ctx.console),
         context_dir=context_dir,
         file=(
             str(Path(context_dir, values["file"])) if values["file"] else str(Path(context_dir, "Dockerfile"))
@@ -108,10 +109,21 @@ def _known_tags(context_dir: str, console: Console) -> tuple[str, ...]:
     return tuple(done.stdout.split()) if done.returncode == 0 else ()
 
 
-def _created(environ: Mapping[str, str]) -> datetime:
-    epoch = environ.get("SOURCE_DATE_EPOCH", "")  # reproducible builds set it
+def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console: Console) -> datetime:
+    """The `created` label: SOURCE_DATE_EPOCH when set, else the built commit's time, as
+    reproducible-build tools do; the clock only outside a git checkout.
+
+    A wall-clock time would change the image config on every run, so an unchanged context would
+    still rebuild its label steps and push a new image (see docs/benchmarks.md, build-and-push)."""
+    epoch = environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
+    # A shallow pull_request checkout has the merge commit only, not the head SHA: its time then.
+    for revision in (sha, "HEAD") if sha else ("HEAD",):
+        args = ["git", "-C", context_dir, "show", "--no-patch", "--format=%ct", revision, "--"]
+        done = proc.run(args, redactor=console.redactor, check=False)
+        if done.returncode == 0 and done.stdout.strip().isdigit():
+            return datetime.fromtimestamp(int(done.stdout.strip()), timezone.utc)
     return datetime.now(timezone.utc)
 
 
@@ -138,7 +150,8 @@ COMMAND = Command(
     name="build-and-push",
     summary="build the image, push it and read its digest back from the registry",
     description="Computes tags and OCI labels from the git context, builds with docker buildx, "
-    "buildah or podman, pushes and outputs the immutable repo@sha256 reference.",
+    "buildah or podman, pushes and outputs the immutable repo@sha256 reference. The `created` label is "
+    "the built commit's time (SOURCE_DATE_EPOCH wins), so rebuilding a commit reuses the layer cache.",
     options=(
         Option(
             "image",

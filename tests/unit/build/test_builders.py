@@ -33,7 +33,9 @@ COMMON = [
 
 
 def test_docker_buildx_builds_and_pushes_in_one_command() -> None:
-    spec = BuildSpec(**{**SPEC.__dict__, "platforms": ("linux/amd64", "linux/arm64"), "cache_ref": "ghcr.io/acme/c"})
+    spec = BuildSpec(
+        **{**SPEC.__dict__, "platforms": ("linux/amd64", "linux/arm64"), "cache_ref": "ghcr.io/acme/c"}
+    )
     assert BUILDERS["docker"].build(spec, "", "/w") == [
         "docker", "buildx", "build", "--file", "/src/Dockerfile",
         "--tag=ghcr.io/acme/app:1.2.3", "--tag=ghcr.io/acme/app:latest",
@@ -53,7 +55,9 @@ def test_docker_without_push_loads_the_image() -> None:
 
 
 def test_docker_reads_the_digest_from_the_metadata_file(tmp_path: Path) -> None:
-    (tmp_path / "buildx-metadata.json").write_text(json.dumps({"containerimage.digest": "sha256:" + "a" * 64}))
+    (tmp_path / "buildx-metadata.json").write_text(
+        json.dumps({"containerimage.digest": "sha256:" + "a" * 64})
+    )
     assert BUILDERS["docker"].digest(str(tmp_path), "") == "sha256:" + "a" * 64
 
 
@@ -67,7 +71,7 @@ def test_daemonless_build_and_push(name: str) -> None:
     builder = BUILDERS[name]
     assert builder.build(SPEC, "/a/auth.json", "/w") == [
         name, "build", "--authfile", "/a/auth.json", "--file", "/src/Dockerfile",
-        "--tag=ghcr.io/acme/app:1.2.3", "--tag=ghcr.io/acme/app:latest", *COMMON, "/src",
+        "--tag=ghcr.io/acme/app:1.2.3", "--tag=ghcr.io/acme/app:latest", *COMMON, "--layers", "/src",
     ]  # fmt: skip
     assert builder.push(SPEC, "ghcr.io/acme/app:latest", "/a/auth.json", "/w/d1") == [
         name, "push", "--authfile", "/a/auth.json", "--digestfile", "/w/d1",
@@ -77,18 +81,27 @@ def test_daemonless_build_and_push(name: str) -> None:
         name, "login", "--authfile", "/a/auth.json", "--tls-verify=false",
         "--username", "ci", "--password-stdin", "127.0.0.1:5000",
     ]  # fmt: skip
-    assert builder.logout("ghcr.io", "/a/auth.json") == [name, "logout", "--authfile", "/a/auth.json", "ghcr.io"]
+    assert builder.logout("ghcr.io", "/a/auth.json") is None  # the private auth file is deleted instead
 
 
 def test_several_platforms_make_a_manifest_list() -> None:
-    spec = BuildSpec(context="/c", file="/c/Dockerfile", refs=("r.io/a:1",), platforms=("linux/amd64", "linux/arm64"))
+    spec = BuildSpec(
+        context="/c", file="/c/Dockerfile", refs=("r.io/a:1",), platforms=("linux/amd64", "linux/arm64")
+    )
     build = BUILDERS["buildah"].build(spec, "/auth", "/w")
     assert build[6:10] == ["--platform", "linux/amd64,linux/arm64", "--manifest", "r.io/a:1"]
-    assert BUILDERS["buildah"].push(spec, "r.io/a:1", "/auth", "/w/d")[:4] == ["buildah", "manifest", "push", "--all"]
+    assert BUILDERS["buildah"].push(spec, "r.io/a:1", "/auth", "/w/d")[:4] == [
+        "buildah",
+        "manifest",
+        "push",
+        "--all",
+    ]
 
 
 def test_loopback_and_named_insecure_registries_use_plain_http() -> None:
-    spec = BuildSpec(context="/c", file="/c/F", refs=("127.0.0.1:5000/a:1",), insecure=frozenset({"reg.lan:5000"}))
+    spec = BuildSpec(
+        context="/c", file="/c/F", refs=("127.0.0.1:5000/a:1",), insecure=frozenset({"reg.lan:5000"})
+    )
     assert "--tls-verify=false" in BUILDERS["buildah"].push(spec, "127.0.0.1:5000/a:1", "/a", "/d")
     assert "--tls-verify=false" in BUILDERS["buildah"].push(spec, "reg.lan:5000/a:1", "/a", "/d")
     assert "--tls-verify=false" not in BUILDERS["buildah"].push(spec, "ghcr.io/a:1", "/a", "/d")
@@ -116,7 +129,9 @@ class FakeMachine:
         (FakeMachine({"docker", "podman"}), "podman"),
     ],
 )
-def test_auto_picks_docker_when_an_engine_answers_else_buildah_else_podman(machine: FakeMachine, chosen: str) -> None:
+def test_auto_picks_docker_when_an_engine_answers_else_buildah_else_podman(
+    machine: FakeMachine, chosen: str
+) -> None:
     assert select("auto", machine).name == chosen
 
 
@@ -130,3 +145,10 @@ def test_an_unusable_named_builder_is_a_clear_error() -> None:
     with pytest.raises(UserError) as caught:
         select("podman", FakeMachine({"buildah"}))
     assert "podman" in str(caught.value) and "apt-get install podman" in caught.value.fix
+
+
+def test_buildah_keeps_a_layer_cache_and_no_cache_still_bypasses_it() -> None:
+    spec = BuildSpec(context="/c", file="/c/F", refs=("r.io/a:1",), no_cache=True, cache_ref="r.io/cache")
+    assert BUILDERS["buildah"].build(spec, "/auth", "/w")[-7:] == [
+        "--no-cache", "--layers", "--cache-from", "r.io/cache", "--cache-to", "r.io/cache", "/c",
+    ]  # fmt: skip

@@ -20,10 +20,13 @@ class BuildahBuilder:
 
     def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
         tls = ["--tls-verify=false"] if insecure else []
-        return [self.tool, "login", "--authfile", authfile, *tls, "--username", username, "--password-stdin", registry]
+        head = [self.tool, "login", "--authfile", authfile, *tls]
+        return [*head, "--username", username, "--password-stdin", registry]
 
-    def logout(self, registry: str, authfile: str) -> list[str]:
-        return [self.tool, "logout", "--authfile", authfile, registry]
+    def logout(self, registry: str, authfile: str) -> list[str] | None:
+        # The login is only in our private auth file, which is deleted after the run: `buildah
+        # logout` would edit a file about to go, at the cost of one more process per registry.
+        return None
 
     def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:
         args = [self.tool, "build", "--authfile", authfile, "--file", spec.file]
@@ -33,8 +36,11 @@ class BuildahBuilder:
             args += [f"--platform={p}" for p in spec.platforms]
             args += [f"--tag={ref}" for ref in spec.refs]
         args += _common(spec)
+        # buildah keeps no layer cache unless asked (podman and docker do): an unchanged context
+        # would rebuild every step. --no-cache still skips the cache for that build.
+        args.append("--layers")
         if spec.cache_ref:
-            args += ["--layers", "--cache-from", spec.cache_ref, "--cache-to", spec.cache_ref]
+            args += ["--cache-from", spec.cache_ref, "--cache-to", spec.cache_ref]
         return [*args, spec.context]
 
     def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:

@@ -28,7 +28,7 @@ class DockerBuilder:
     def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
         return [self.tool, "login", "--username", username, "--password-stdin", registry]
 
-    def logout(self, registry: str, authfile: str) -> list[str]:
+    def logout(self, registry: str, authfile: str) -> list[str] | None:
         return [self.tool, "logout", registry]
 
     def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:

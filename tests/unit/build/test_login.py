@@ -1,0 +1,60 @@
+"""Logins: the password on stdin, the private auth file gone afterwards, and a logout command only
+where the credential outlives the run (docker's own config)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitops_ci.build.builders import BUILDERS
+from gitops_ci.build.builders.base import Builder
+from gitops_ci.build.login import Login, logged_in
+from gitops_ci.build.runtime import Runtime
+from gitops_ci.secrets import Redactor
+
+LOGINS = (Login("reg.example", "ci", "pw-123"),)
+
+
+class Recording:
+    """A builder whose login and logout append a line to `log` (the password read from stdin)."""
+
+    name = "recording"
+    install_hint = ""
+
+    def __init__(self, real: Builder, log: Path) -> None:
+        self.real = real
+        self.log = log
+
+    def _record(self, what: str) -> list[str]:
+        script = f"import sys; open({str(self.log)!r}, 'a').write({what!r} + ' ' + sys.stdin.read())"
+        return [sys.executable, "-c", script]
+
+    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
+        Path(authfile).write_text("{}", encoding="utf-8")  # what `buildah login` leaves behind
+        return self._record(f"login {registry}")
+
+    def logout(self, registry: str, authfile: str) -> list[str] | None:
+        return None if self.real.logout(registry, authfile) is None else self._record(f"logout {registry}")
+
+
+def runtime() -> Runtime:
+    return Runtime(redactor=Redactor(), env=dict(os.environ))
+
+
+@pytest.mark.parametrize(("name", "logouts"), [("buildah", 0), ("podman", 0), ("docker", 1)])
+def test_the_auth_file_is_gone_and_docker_also_logs_out_even_on_failure(
+    tmp_path: Path, name: str, logouts: int
+) -> None:
+    log = tmp_path / "log"
+    builder = Recording(BUILDERS[name], log)
+    with pytest.raises(RuntimeError):
+        with logged_in(builder, LOGINS, runtime(), frozenset()) as authfile:  # type: ignore[arg-type]
+            assert Path(authfile).exists()
+            raise RuntimeError("the build failed")
+    assert not Path(authfile).parent.exists()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "login reg.example pw-123"
+    assert lines[1:] == ["logout reg.example "] * logouts
