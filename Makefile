@@ -39,7 +39,11 @@ test: lint
 unit: venv
 	$(BIN)/python -m pytest -n 2 tests/unit $(PYTEST_ARGS)
 
-demo: venv
+# On a fresh Debian machine as root this installs the system packages first; elsewhere it says
+# what is missing and how to get it.
+demo:
+	bash scripts/install-system-deps.sh
+	$(MAKE) --no-print-directory venv
 	$(BIN)/python scripts/demo.py
 
 bench: venv

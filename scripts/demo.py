@@ -1,119 +1,220 @@
-"""`make demo`: the main job end to end on embedded local defaults.
+"""`make demo`: the whole chain on examples/app, end to end, on this machine.
 
-Everything lives under `.demo/` (made anew each run): a local infra repo seeded from
-`examples/infra`, served to gitops-ci by URL exactly as a remote one would be. Stages whose
-command has not landed yet are shown as such, never faked.
+It starts a container registry and a webhook sink on loopback, makes a local infra repo from
+examples/infra, and runs the top-level action (`uses: acme/gitops-ci@v1`, this checkout) with act
+on the host: quality-gate → build-and-push (buildah) → bump-manifest (a commit to staging) →
+notify (to the sink). Then it shows what a person wants to see, and leaves everything in `.demo/`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from gitops_ci.devtools import TOOL_HINTS, find_tool  # noqa: E402
+from gitops_ci.devtools.act import ActRun, run_act  # noqa: E402
+from gitops_ci.devtools.containers import buildah_env, push_base_image  # noqa: E402
+from gitops_ci.devtools.registry import LocalRegistry, running_registry  # noqa: E402
+from gitops_ci.devtools.sink import WebhookSink  # noqa: E402
+
 DEMO = ROOT / ".demo"
-IMAGE = "ghcr.io/acme/myapp"
-APP_COMMITS = ("3f2a9c1d5e7b8a6c4d2e0f1a3b5c7d9e1f2a4b6c", "8b1e4f7a2c5d9e0b3a6f8c1d4e7b0a2c5f9d3e6a")
+# The environment the chain's act runs build once and reuse (kept with the venv, outside .demo).
+ACT_CACHE = ROOT / ".venv" / "demo-act-cache"
+NEEDED = ("git", "buildah", "docker-registry", "htpasswd", "busybox", "act")
+
+WORKFLOW = """name: deploy
+on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - id: chain
+        uses: acme/gitops-ci@v1
+        with:
+          working-directory: {app}
+          python: {python}
+          report-dir: {reports}
+          image: {image}
+          build-args: BASE_IMAGE={base}
+          registry-username: demo
+          registry-password: ${{{{ secrets.REGISTRY_PASSWORD }}}}
+          infra-repo: {infra}
+          environment: staging
+          mode: commit
+          webhook-url: ${{{{ secrets.WEBHOOK_URL }}}}
+      - name: outputs
+        if: always()
+        env:
+          IMAGE_REF: ${{{{ steps.chain.outputs.image-ref }}}}
+          DIGEST: ${{{{ steps.chain.outputs.digest }}}}
+          TAGS: ${{{{ steps.chain.outputs.tags }}}}
+          COMMIT: ${{{{ steps.chain.outputs.commit-sha }}}}
+          FAILED: ${{{{ steps.chain.outputs.failed-stage }}}}
+        run: |
+          set -euo pipefail
+          echo "demo-output image-ref=$IMAGE_REF"
+          echo "demo-output digest=$DIGEST"
+          echo "demo-output tags=${{TAGS//$'\\n'/ }}"
+          echo "demo-output commit=$COMMIT"
+          echo "demo-output failed-stage=$FAILED"
+"""
 
 
 def banner(text: str) -> None:
     print(f"\n=== {text} ===", flush=True)
 
 
-def sh(args: Sequence[str], *, cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> str:
-    """Run a demo step, echo it, and stop the demo if it fails."""
-    print("$ " + " ".join(args), flush=True)
-    proc = subprocess.run(list(args), cwd=cwd, env=dict(env) if env else None, text=True, capture_output=True)
-    out = (proc.stdout + proc.stderr).rstrip()
-    if out:
-        print(out, flush=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"demo step failed with exit code {proc.returncode}")
-    return proc.stdout
+def preflight(find: Callable[[str], str | None] = find_tool, euid: int | None = None) -> list[str]:
+    """What is missing, each with how to get it; empty when the demo can run."""
+    problems = [f"{name}: {TOOL_HINTS[name]}" for name in NEEDED if find(name) is None]
+    if (os.geteuid() if euid is None else euid) != 0:
+        problems.append(
+            "root: buildah builds here daemonless (vfs storage, chroot isolation), which needs root; "
+            "run `sudo make demo` (or in a root container)"
+        )
+    return problems
 
 
-def gitops_ci(*args: str, env: Mapping[str, str] | None = None) -> str:
-    return sh([sys.executable, "-m", "gitops_ci", *args], env=env)
-
-
-def git(*args: str, cwd: Path) -> str:
+def git(*args: str, cwd: Path | None = None) -> str:
     ident = ["-c", "user.name=Demo", "-c", "user.email=demo@example.invalid"]
-    return sh(["git", *ident, *args], cwd=cwd)
+    done = subprocess.run(["git", *ident, *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
 
 
-def implemented(command: str) -> bool:
-    from gitops_ci.commands import COMMANDS
-
-    return COMMANDS[command].handler.__module__ != "gitops_ci.commands.pending"
-
-
-def make_infra_repo() -> str:
+def make_infra_repo(image: str) -> Path:
+    """examples/infra as a bare repo, pinning the image under the local registry's name."""
     seed = DEMO / "infra-seed"
     shutil.copytree(ROOT / "examples" / "infra", seed)
+    for path in seed.rglob("*.yaml"):
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("ghcr.io/acme/myapp", image), encoding="utf-8"
+        )
     git("init", "-q", "-b", "main", cwd=seed)
     git("add", "-A", cwd=seed)
     git("commit", "-qm", "Initial infra repo", cwd=seed)
-    sh(["git", "clone", "-q", "--bare", str(seed), str(DEMO / "infra.git")])
-    return (DEMO / "infra.git").as_uri()
+    git("clone", "-q", "--bare", str(seed), str(DEMO / "infra.git"))
+    shutil.rmtree(seed)
+    return DEMO / "infra.git"
 
 
-def run_env(commit: str, run_id: str) -> dict[str, str]:
-    """What a runner would set for the app repo's workflow run."""
+def app_files() -> dict[str, str]:
+    app = ROOT / "examples" / "app"
     return {
-        **os.environ,
-        "GITHUB_REPOSITORY": "acme/myapp",
-        "GITHUB_SHA": commit,
-        "GITHUB_ACTOR": "octocat",
-        "GITHUB_SERVER_URL": "https://github.example",
-        "GITHUB_RUN_ID": run_id,
-        "PYTHONPATH": str(ROOT / "scripts"),
+        f"app/{p.relative_to(app)}": p.read_text(encoding="utf-8")
+        for p in app.rglob("*")
+        if p.is_file() and ".github" not in p.parts and "__pycache__" not in p.parts
     }
 
 
-def stage_pending(command: str) -> None:
-    banner(command)
-    if implemented(command):
-        print(f"{command}: not part of the demo yet")
-    else:
-        print(f"{command}: not implemented in this release yet; skipped (the command says so and exits 1)")
+def run_chain(
+    registry: LocalRegistry, base: str, env: dict[str, str], infra: Path, sink: WebhookSink
+) -> ActRun:
+    work = DEMO / "act"
+    workflow = WORKFLOW.format(
+        app=work / "workspace" / "app",
+        python=sys.executable,
+        reports=DEMO / "reports",
+        image=f"{registry.host}/acme/myapp",
+        base=base,
+        infra=infra.as_uri(),
+    )
+    print(
+        f"$ act push  (uses: acme/gitops-ci@v1 → this checkout; workflow in {work / 'workspace'})", flush=True
+    )
+    return run_act(
+        work,
+        workflow,
+        files=app_files(),
+        secrets={"REGISTRY_PASSWORD": registry.password, "WEBHOOK_URL": sink.url},
+        env={**env, "GITHUB_REPOSITORY": "acme/myapp"},
+        cache=ACT_CACHE,
+    )
 
 
-def deploy(infra_url: str, tag: str, commit: str, run_id: str) -> None:
-    env = run_env(commit, run_id)
-    common = ["--infra-repo", infra_url, "--image", IMAGE, "--tag", tag]
-    gitops_ci("bump-manifest", "--mode", "commit", "--environment", "staging", *common, "--dry-run", env=env)
-    gitops_ci("bump-manifest", "--mode", "commit", "--environment", "staging", *common, env=env)
-    print("(a second identical run is a no-op:)")
-    gitops_ci("bump-manifest", "--mode", "commit", "--environment", "staging", *common, env=env)
+def summaries(log: str) -> list[str]:
+    """The step summaries act prints (`Summary - <markdown>`), each once, in order."""
+    found: list[str] = []
+    for match in re.finditer(r"Summary - (.*?)(?=\n\[|\Z)", log, re.DOTALL):
+        text = match.group(1).strip()
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def outputs(log: str) -> dict[str, str]:
+    return dict(re.findall(r"\| demo-output ([\w-]+)=(.*)", log))
+
+
+def show(run: ActRun, infra: Path, sink: WebhookSink) -> int:
+    (DEMO / "act.log").write_text(run.log, encoding="utf-8")
+    parts = summaries(run.log)
+    (DEMO / "summary.md").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    out = outputs(run.log)
+    banner("quality-gate")
+    print(next((p for p in parts if p.startswith("## quality-gate")), "(no gate summary: see .demo/act.log)"))
+    banner("build-and-push: image and digest")
+    for name in ("image-ref", "digest", "tags"):
+        print(f"{name:10} {out.get(name) or '-'}")
+    banner("bump-manifest: the infra repo's new commit (staging)")
+    print(git("--git-dir", str(infra), "show", "--format=commit %H%n%n%B", "HEAD"))
+    banner("notify: the payload the webhook received")
+    payloads = [r.json() for r in sink.received]
+    (DEMO / "notification.json").write_text(
+        json.dumps(payloads, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    print(json.dumps(payloads[-1], indent=2, ensure_ascii=False) if payloads else "(nothing was received)")
+    failed = out.get("failed-stage", "")
+    banner("done" if run.succeeded and not failed else f"the chain failed at {failed or 'a stage'}")
+    print(f"artifacts in {DEMO}/:")
+    for name, what in (
+        ("summary.md", "every step summary (gate table, build, bump, notify)"),
+        ("reports/", "the gate's JSON and JUnit reports"),
+        ("notification.json", "what the webhook received"),
+        ("infra.git", "the infra repo: `git --git-dir .demo/infra.git log -p`"),
+        ("act.log", "the whole run"),
+    ):
+        print(f"  {name:18} {what}")
+    return 0 if run.succeeded and not failed else 1
 
 
 def main() -> int:
+    problems = preflight()
+    if problems:
+        print("make demo cannot run here; missing:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(
+            "On Debian, as root, `bash scripts/install-system-deps.sh` installs the packages.",
+            file=sys.stderr,
+        )
+        return 1
     shutil.rmtree(DEMO, ignore_errors=True)
-    DEMO.mkdir()
-    banner("local infra repo (examples/infra)")
-    infra_url = make_infra_repo()
-    for stage in ("quality-gate", "build-and-push"):
-        stage_pending(stage)
-    banner("bump-manifest: two app builds deployed to staging (mode: commit)")
-    deploy(infra_url, "1.4.0", APP_COMMITS[0], "1001")
-    deploy(infra_url, "1.5.0", APP_COMMITS[1], "1002")
-    banner("history: who deployed what, when (from the commit trailers)")
-    clone = DEMO / "infra-clone"
-    sh(["git", "clone", "-q", infra_url, str(clone)])
-    gitops_ci("history", "--infra-dir", str(clone), "--image", IMAGE, "--environment", "staging")
-    banner("rollback: restore the previous image with a forward commit")
-    env = run_env(APP_COMMITS[1], "1003")
-    gitops_ci("rollback", "--infra-repo", infra_url, "--image", IMAGE, "--environment", "staging", env=env)
-    sh(["git", "-C", str(clone), "pull", "-q"])
-    gitops_ci("history", "--infra-dir", str(clone), "--image", IMAGE, "--environment", "staging")
-    stage_pending("notify")
-    banner("done")
-    print(f"infra repo: {DEMO / 'infra.git'}  (git log there shows every deployment)")
-    return 0
+    (DEMO / "reports").mkdir(parents=True)
+    banner("starting a registry, a webhook sink and a local infra repo")
+    password = secrets.token_urlsafe(16)
+    with running_registry(DEMO / "registry", "demo", password) as registry, WebhookSink() as sink:
+        env = buildah_env(DEMO / "containers", registry)
+        base = push_base_image(DEMO, registry, env)
+        infra = make_infra_repo(f"{registry.host}/acme/myapp")
+        print(f"registry    {registry.url} (user demo)")
+        print(
+            f"base image  {base} (busybox built here, standing in for python:3.12-alpine: nothing is pulled)"
+        )
+        print(f"infra repo  {infra}")
+        print(f"webhook     {sink.url}")
+        banner("the chain: quality-gate → build-and-push → bump-manifest (staging, commit) → notify")
+        run = run_chain(registry, base, env, infra, sink)
+        return show(run, infra, sink)
 
 
 if __name__ == "__main__":
