@@ -27,7 +27,13 @@ def default_path(environ: Mapping[str, str]) -> Path:
     return Path(override) if override else SUITE_ROOT / FILE_NAME
 
 
-def load(path: Path, known: Mapping[str, frozenset[str]], *, required: bool = False) -> Sections:
+def load(
+    path: Path,
+    known: Mapping[str, frozenset[str]],
+    *,
+    required: bool = False,
+    secret_keys: frozenset[str] = frozenset(),
+) -> Sections:
     """Read and validate the defaults file; a missing file means no defaults."""
     if not path.is_file():
         if required:
@@ -44,10 +50,16 @@ def load(path: Path, known: Mapping[str, frozenset[str]], *, required: bool = Fa
             why=str(exc).strip(),
             fix="fix the YAML syntax at the line shown",
         ) from None
-    return validate(data, known, source=str(path))
+    return validate(data, known, source=str(path), secret_keys=secret_keys)
 
 
-def validate(data: Any, known: Mapping[str, frozenset[str]], *, source: str) -> Sections:
+def validate(
+    data: Any,
+    known: Mapping[str, frozenset[str]],
+    *,
+    source: str,
+    secret_keys: frozenset[str] = frozenset(),
+) -> Sections:
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -71,6 +83,12 @@ def validate(data: Any, known: Mapping[str, frozenset[str]], *, source: str) -> 
                 f"defaults file {source}: section {section!r} must map input names to values",
             )
         for key in values:
+            if key in secret_keys:
+                raise UserError(
+                    f"defaults file {source}: {key!r} in section {section!r} is a secret and must not "
+                    "be written in a committed file",
+                    fix=f"remove it, and pass it from the workflow instead: `{key}: ${{{{ secrets.NAME }}}}`",
+                )
             if key not in valid:
                 raise UserError(
                     f"defaults file {source}: unknown key {key!r} in section {section!r}",

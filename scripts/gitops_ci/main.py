@@ -113,7 +113,8 @@ def resolve_inputs(
         path = Path(flags["defaults_file"])
     required = bool(flags.get("defaults_file") or environ.get(defaults.ENV_OVERRIDE))
     known = {c.name: c.input_names for c in COMMANDS.values()}
-    sections = defaults.load(path, known, required=required)
+    secret_keys = frozenset(o.name for c in COMMANDS.values() for o in c.options if o.secret)
+    sections = defaults.load(path, known, required=required, secret_keys=secret_keys)
     command_defaults = defaults.for_command(sections, command.name)
     values: dict[str, Any] = {}
     for option in command.options:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from gitops_ci import defaults
 from gitops_ci.commands import COMMANDS
 from gitops_ci.errors import UserError
+from gitops_ci.main import main
 
 KNOWN = {
     "build-and-push": frozenset({"registry", "image", "push"}),
@@ -119,3 +121,26 @@ def test_the_suites_own_defaults_file_is_valid() -> None:
     assert path.is_file()
     sections = defaults.load(path, known, required=True)
     assert set(sections) <= {"all", *known}
+
+
+def test_a_secret_in_the_defaults_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "defaults.yml"
+    path.write_text("notify:\n  webhook-url: https://hooks.example/T0/B0/xyz\n", encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        defaults.load(
+            path, {"notify": frozenset({"webhook-url", "channel"})}, secret_keys=frozenset({"webhook-url"})
+        )
+    message = str(caught.value)
+    assert "'webhook-url' in section 'notify' is a secret" in message
+    assert "secrets.NAME" in message
+    assert "xyz" not in message
+
+
+def test_main_refuses_a_token_in_the_defaults_file(tmp_path: Path) -> None:
+    path = tmp_path / "defaults.yml"
+    path.write_text("all:\n  token: ghp_notarealtoken1234\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["history", "--defaults-file", str(path)], environ={}, stdout=out, stderr=err)
+    assert code == 1
+    assert "'token' in section 'all' is a secret" in err.getvalue()
+    assert "ghp_notarealtoken1234" not in out.getvalue() + err.getvalue()
