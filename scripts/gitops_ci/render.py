@@ -1,7 +1,7 @@
 """Render `actions/<name>/action.yml` from the command registry, so inputs, their INPUT_*
 variables and the help text can never drift apart.
 
-    python -m gitops_ci.render          # rewrite the files
+    python -m gitops_ci.render          # rewrite the files (and README.md's tables)
     python -m gitops_ci.render --check  # exit 1 if a committed file differs
 """
 
@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gitops_ci import readme
 from gitops_ci.commands import COMMANDS
 from gitops_ci.commands.base import Command
 from gitops_ci.inputs import Option
@@ -112,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check and stale:
         print("out of date (run `python -m gitops_ci.render`): " + ", ".join(stale), file=sys.stderr)
         return 1
-    return 0
+    # The README's input/output tables come from these files (and the chain's action.yml).
+    return readme.main(["--check"] if args.check else [])
 
 
 if __name__ == "__main__":
