@@ -155,6 +155,18 @@ def outputs(log: str) -> dict[str, str]:
     return dict(re.findall(r"\| demo-output ([\w-]+)=(.*)", log))
 
 
+def deploy_history(infra: Path) -> str:
+    clone = DEMO / "infra-clone"
+    git("clone", "-q", str(infra), str(clone))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_ci", "history", "--infra-dir", str(clone)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return (proc.stdout + proc.stderr).rstrip()
+
+
 def show(run: ActRun, infra: Path, sink: WebhookSink) -> int:
     (DEMO / "act.log").write_text(run.log, encoding="utf-8")
     parts = summaries(run.log)
@@ -167,6 +179,8 @@ def show(run: ActRun, infra: Path, sink: WebhookSink) -> int:
         print(f"{name:10} {out.get(name) or '-'}")
     banner("bump-manifest: the infra repo's new commit (staging)")
     print(git("--git-dir", str(infra), "show", "--format=commit %H%n%n%B", "HEAD"))
+    banner("history: who deployed what, when (read back from the commit trailers)")
+    print(deploy_history(infra))
     banner("notify: the payload the webhook received")
     payloads = [r.json() for r in sink.received]
     (DEMO / "notification.json").write_text(
