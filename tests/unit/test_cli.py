@@ -18,14 +18,13 @@ from test_runner import read_github_output
 
 from gitops_ci import __version__, proc
 from gitops_ci import main as cli
-from gitops_ci.commands import COMMANDS, pending
+from gitops_ci.commands import COMMANDS
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import CommandError, UserError
 from gitops_ci.inputs import Option
 from gitops_ci.runner import escape_data
 
 SCRIPTS = Path(cli.__file__).resolve().parents[1]
-STUBS = sorted(name for name, c in COMMANDS.items() if c.handler.__module__ == pending.__name__)
 
 
 def run_main(argv: list[str], environ: dict[str, str]) -> tuple[int, str, str]:
@@ -105,17 +104,6 @@ def test_each_command_help_documents_every_option_and_its_variable(name: str) ->
         if not option.flag_only:
             assert f"env: {option.env_name};" in text
     assert "--defaults-file" in text
-
-
-@pytest.mark.skipif(not STUBS, reason="every command is implemented")
-@pytest.mark.parametrize("name", STUBS)
-def test_a_command_not_implemented_yet_says_so_and_fails(name: str, empty_defaults: dict[str, str]) -> None:
-    code, out, err = run_main([name], empty_defaults)
-    assert code == 1
-    assert f"gitops-ci {name} is not implemented yet" in err
-    code, out, _ = run_main([name], {**empty_defaults, "GITHUB_ACTIONS": "true"})
-    assert code == 1
-    assert out.startswith(f"::error::gitops-ci {name} is not implemented yet%0A")
 
 
 # -- errors ------------------------------------------------------------------------------------
