@@ -1,4 +1,5 @@
-"""One file: parse it, find its sites, retarget the matching ones, splice, verify."""
+"""One file: parse the documents that mention a target, find their sites, retarget the
+matching ones, splice, verify."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Sequence
 
 from ruamel.yaml.nodes import Node
 
+from gitops_ci.bump.files import needles
 from gitops_ci.bump.markers import BadMarker, find_markers
 from gitops_ci.bump.model import Change, FileEdit, Scope, Skipped, Target
 from gitops_ci.bump.reference import normalize_name
@@ -15,7 +17,7 @@ from gitops_ci.bump.shapes import Document, find_sites
 from gitops_ci.bump.sites import Site
 from gitops_ci.bump.splice import Edits, Unsafe, apply_splices
 from gitops_ci.bump.verify import check
-from gitops_ci.bump.yamldoc import YamlSyntaxError, compose
+from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose_parts
 from gitops_ci.errors import UserError
 
 
@@ -36,9 +38,10 @@ def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) ->
     except UnicodeDecodeError:
         result.skipped.append(Skipped(rel, "not UTF-8 text"))
         return result
-    docs = _parse(rel, text, targets, result)
-    if docs is None:
+    parts = _parse(rel, text, targets, result)
+    if parts is None:
         return result
+    docs = [doc for part in parts for doc in part.docs]
     edits = Edits(text)
     by_repo = {normalize_name(t.repository): t for t in targets}
     for site in _sites(rel, text, docs, targets, result):
@@ -46,15 +49,16 @@ def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) ->
     result.changes.sort(key=lambda change: change.line)
     if edits.splices:
         after = apply_splices(text, edits.splices)
-        check(rel, docs, after, edits.expects)
+        check(rel, parts, after, edits.splices, edits.expects)
         if after != text:
             result.edit = FileEdit(rel, data, after.encode("utf-8"))
     return result
 
 
-def _parse(rel: str, text: str, targets: Sequence[Target], result: FileResult) -> list[Node] | None:
+def _parse(rel: str, text: str, targets: Sequence[Target], result: FileResult) -> list[Part] | None:
+    """The runs of documents that can pin a target, parsed; None when the file is skipped."""
     try:
-        return compose(text)
+        return compose_parts(text, [needle.decode() for needle in needles(targets)])
     except YamlSyntaxError as exc:
         where = f"line {exc.line}: " if exc.line else ""
         if "{{" in text:

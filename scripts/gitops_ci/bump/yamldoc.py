@@ -2,12 +2,17 @@
 
 The composer's marks give character offsets into the decoded text (a BOM and both bytes of a
 CRLF count), so an edit is a splice of the original string; nothing is ever re-dumped.
+
+A multi-document file is cut into runs of whole documents, and only the runs that mention an
+image are parsed (the pure-Python parser is most of the engine's time); their marks are moved
+to where the run sits in the file.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -40,6 +45,76 @@ def compose(text: str) -> list[Node]:
         raise YamlSyntaxError(problem or "invalid YAML", mark.line + 1 if mark else 0) from None
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).strip() or "invalid YAML", 0) from None
+
+
+# A `---` marker line at column 0 starts a document wherever it stands: a block or plain scalar
+# ends there, and a quoted scalar or flow collection open across it is a syntax error. Cutting
+# right before it gives runs of whole documents that parse alone exactly as in the file, the
+# way kubectl splits a stream.
+_CUT = re.compile(r"\n(?=---(?:[ \t\r\n]|\Z))")
+# Directives (`%YAML 1.1`) may change how a later document reads; line breaks other than LF
+# and CRLF are counted differently by the scanner. Files with either are parsed whole.
+_WHOLE = re.compile("^\ufeff?%|\r(?!\n)|[\x85\u2028\u2029]", re.M)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Characters [start, end) of a file: whole documents, with their nodes (marks into the file)."""
+
+    start: int
+    end: int
+    docs: list[Node]
+
+
+def document_runs(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each run of whole documents, cut before every `---` line."""
+    if "\n---" not in text or _WHOLE.search(text):
+        return [(0, len(text))]
+    bounds = [0, *(match.end() for match in _CUT.finditer(text)), len(text)]
+    return list(zip(bounds, bounds[1:]))
+
+
+def compose_parts(text: str, wanted: Sequence[str]) -> list[Part]:
+    """The runs of ``text`` that contain one of the ``wanted`` strings, parsed."""
+    return [
+        Part(start, end, compose_at(text, start, end))
+        for start, end in document_runs(text)
+        if any(text.find(needle, start, end) >= 0 for needle in wanted)
+    ]
+
+
+def compose_at(text: str, start: int, end: int) -> list[Node]:
+    """The documents of ``text[start:end]`` (whole documents), marks as offsets into ``text``."""
+    if start == 0 and end == len(text):
+        return compose(text)
+    line = text.count("\n", 0, start)
+    try:
+        docs = compose(text[start:end])
+    except YamlSyntaxError as exc:
+        raise YamlSyntaxError(exc.problem, exc.line + line if exc.line else 0) from None
+    _shift(docs, start, line)
+    return docs
+
+
+def _shift(docs: list[Node], index: int, line: int) -> None:
+    """Move every mark by ``index`` characters and ``line`` lines (a run starts a line, so
+    columns stay); marks shared between nodes move once."""
+    seen: set[int] = set()
+    stack = list(docs)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for mark in (node.start_mark, node.end_mark):
+            if id(mark) not in seen:
+                seen.add(id(mark))
+                mark.index += index
+                mark.line += line
+        if isinstance(node, MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
 
 
 def entries(node: Node | None) -> dict[str, Node]:
