@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_ci.bump import engine
@@ -15,6 +17,11 @@ from gitops_ci.bump.splice import Expect, Splice
 from gitops_ci.bump.verify import VerificationError, check, edited_runs
 from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose, compose_at, compose_parts, document_runs
 from gitops_ci.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[3]
+MANIFESTS = sorted(
+    p for folder in ("tests/fixtures/manifests", "examples") for p in (ROOT / folder).rglob("*.y*ml")
+)
 
 DIGEST = "sha256:" + "cd" * 32
 Variant = Callable[[str], str]
@@ -175,3 +182,30 @@ def test_verification_holds_an_edited_document_to_exactly_the_intended_change() 
     check("all.yaml", parts, good, [splice], [Expect(node, "x/api:2")])
     with pytest.raises(VerificationError, match="other"):
         check("all.yaml", parts, good.replace("other: 1", "other: 2"), [splice], [Expect(node, "x/api:2")])
+
+
+def _stock(text: str) -> list[object] | int:
+    """The documents as ruamel.yaml's own loader composes them, or the line of its error."""
+    try:
+        return [_tree(d) for d in YAML(typ="safe", pure=True).compose_all(text) if d is not None]
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return int(mark.line) + 1 if mark else 0
+
+
+def _ours(text: str) -> list[object] | int:
+    try:
+        return [_tree(d) for d in compose(text)]
+    except YamlSyntaxError as exc:
+        return exc.line
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_engine_loader_composes_what_ruamel_yaml_composes(path: Path) -> None:
+    text = path.read_bytes().decode("utf-8", "replace")
+    assert _ours(text) == _stock(text)
+
+
+@pytest.mark.parametrize("text", ["a: [\n", "a: 1\n b: 2\n", "%YAML 1.1\n---\na: yes\n", "a: &x 1\nb: *x\n"])
+def test_the_engine_loader_fails_and_resolves_like_ruamel_yaml(text: str) -> None:
+    assert _ours(text) == _stock(text)
