@@ -20,7 +20,7 @@ from gitops_ci.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[3]
 MANIFESTS = sorted(
-    p for folder in ("tests/fixtures/manifests", "examples") for p in (ROOT / folder).rglob("*.y*ml")
+    p for folder in ("tests/fixtures/manifests",) for p in (ROOT / folder).rglob("*.y*ml")
 )
 
 DIGEST = "sha256:" + "cd" * 32
