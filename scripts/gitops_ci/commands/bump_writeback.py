@@ -11,7 +11,7 @@ from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.git import BOT_EMAIL, BOT_NAME, Identity
 from gitops_ci.github_api import RetryPolicy
-from gitops_ci.inputs import Option, parse_bool, parse_int, parse_list
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list
 from gitops_ci.runner import Console
 
 
@@ -24,6 +24,14 @@ def parse_seconds(text: str, *, name: str = "value") -> float:
         raise UserError(f"input {name!r}: {text!r} must not be negative")
     return value
 
+
+# Inputs that bump-manifest and rollback share, spelled once.
+PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
+ON_MISSING_OPTION = Option(
+    "on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"
+)
+DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
+TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
 
 OPTIONS = (
     Option("base-branch", "the infra repo's branch to deploy to (default: its default branch)"),

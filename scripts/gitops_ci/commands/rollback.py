@@ -16,7 +16,7 @@ from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.commands.history import read
 from gitops_ci.errors import UserError
 from gitops_ci.git import Git, Identity
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
+from gitops_ci.inputs import Option, parse_choice
 
 
 def handle(ctx: Context, values: Values) -> int:
@@ -95,15 +95,10 @@ def _options() -> tuple[Option, ...]:
         Option("image", "image repository to roll back"),
         Option("environment", "environment (overlay folder) to roll back"),
         Option("to", "previous, a TAG, or an INFRA_COMMIT whose image to restore", default="previous"),
-        Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True),
-        Option(
-            "on-missing",
-            "fail or warn when the image is found nowhere",
-            parse_choice(("fail", "warn")),
-            "fail",
-        ),
-        Option("dry-run", "show the diff and write nothing", parse_bool, "false"),
-        Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True),
+        bump_writeback.PATH_OPTION,
+        bump_writeback.ON_MISSING_OPTION,
+        bump_writeback.DRY_RUN_OPTION,
+        bump_writeback.TOKEN_OPTION,
     )
     return (*own, *bump_writeback.OPTIONS, JSON_OPTION)
 
