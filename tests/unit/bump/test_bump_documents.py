@@ -19,9 +19,7 @@ from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose, compose_at, c
 from gitops_ci.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[3]
-MANIFESTS = sorted(
-    p for folder in ("tests/fixtures/manifests",) for p in (ROOT / folder).rglob("*.y*ml")
-)
+MANIFESTS = sorted(p for folder in ("tests/fixtures/manifests",) for p in (ROOT / folder).rglob("*.y*ml"))
 
 DIGEST = "sha256:" + "cd" * 32
 Variant = Callable[[str], str]
