@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from testing.outputs import read_output_file
+
 from testing.git_http import TOKEN, GitServer
 from testing.github_fake import FakeGitHub
 
@@ -99,22 +101,13 @@ class Cli:
 
     def finish(self, env: Mapping[str, str], code: int, out: str, err: str) -> Run:
         return Run(
-            code, out, err, read_outputs(Path(env["GITHUB_OUTPUT"])), _read(Path(env["GITHUB_STEP_SUMMARY"]))
+            code,
+            out,
+            err,
+            read_output_file(Path(env["GITHUB_OUTPUT"])),
+            _read(Path(env["GITHUB_STEP_SUMMARY"])),
         )
 
 
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
-def read_outputs(path: Path) -> dict[str, str]:
-    """Parse `$GITHUB_OUTPUT` heredoc entries."""
-    out: dict[str, str] = {}
-    lines = _read(path).splitlines()
-    i = 0
-    while i < len(lines):
-        name, _, delimiter = lines[i].partition("<<")
-        end = lines.index(delimiter, i + 1)
-        out[name] = "\n".join(lines[i + 1 : end])
-        i = end + 1
-    return out

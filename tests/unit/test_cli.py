@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from test_runner import read_github_output
+from testing.outputs import read_github_output
 
 from gitops_ci import __version__, proc
 from gitops_ci import main as cli

@@ -70,18 +70,3 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         env = buildah_env(tmp / "containers", registry)
         base = push_base_image(tmp, registry, env)
         yield Rig(registry, env, base, tmp)
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """`$GITHUB_OUTPUT` heredoc entries → {name: value}."""
-    values: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        name, _, delimiter = line.partition("<<")
-        body = []
-        for inner in lines:
-            if inner == delimiter:
-                break
-            body.append(inner)
-        values[name] = "\n".join(body)
-    return values

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from integration.build.conftest import APP, Rig, parse_outputs
+from integration.build.conftest import APP, Rig
+from testing.outputs import read_github_output
 from testing.containers import skopeo_inspect
 from testing.registry import free_port
 
@@ -43,7 +44,7 @@ def app_args(rig: Rig, repo: str, *extra: str) -> list[str]:
 def test_builds_pushes_every_tag_and_outputs_the_digest_the_registry_holds(rig: Rig, tmp_path: Path) -> None:
     run = rig.run(app_args(rig, "acme/myapp", "--tags", RULES), push_env(rig, tmp_path), tmp_path)
     assert run.code == 0, run.all_text
-    out = parse_outputs(run.outputs)
+    out = read_github_output(run.outputs)
     image = f"{rig.registry.host}/acme/myapp"
     expected_tags = ["main", "stable", "sha-0123456", "latest"]
     assert out["tags"].splitlines() == [f"{image}:{tag}" for tag in expected_tags]
@@ -67,7 +68,7 @@ def test_builds_pushes_every_tag_and_outputs_the_digest_the_registry_holds(rig: 
 def test_push_false_builds_pushes_nothing_and_says_the_digest_is_unavailable(rig: Rig, tmp_path: Path) -> None:
     run = rig.run(app_args(rig, "acme/local-only", "--push", "false"), push_env(rig, tmp_path), tmp_path)
     assert run.code == 0, run.all_text
-    out = parse_outputs(run.outputs)
+    out = read_github_output(run.outputs)
     assert out["digest"].startswith("unavailable: push is false")
     assert out["image-ref"].startswith("unavailable:") and out["pushed"] == "false"
     assert rig.registry.tags("acme/local-only") == []

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from testing import notify_cases
+from testing.outputs import read_output_file
 from testing.webhook_sink import Answer, WebhookSink
 
 from gitops_ci import main as cli
@@ -42,23 +43,9 @@ def run_cli(argv: list[str], tmp_path: Path, **env: str) -> tuple[int, str, str,
     }
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(["notify", *argv], environ, out, err)
-    outputs = _outputs(output.read_text(encoding="utf-8") if output.exists() else "")
+    outputs = read_output_file(output)
     text = summary.read_text(encoding="utf-8") if summary.exists() else ""
     return code, out.getvalue(), err.getvalue(), outputs, text
-
-
-def _outputs(text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    lines = iter(text.splitlines())
-    for line in lines:
-        name, _, delimiter = line.partition("<<")
-        body = []
-        for inner in lines:
-            if inner == delimiter:
-                break
-            body.append(inner)
-        values[name] = "\n".join(body)
-    return values
 
 
 def test_429_with_retry_after_then_200_is_delivered_in_two_attempts(tmp_path: Path) -> None:
