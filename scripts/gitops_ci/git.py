@@ -52,6 +52,9 @@ def auth_prefix(url: str) -> str:
 def auth_env(url: str, token: str, environ: Mapping[str, str]) -> dict[str, str]:
     """Config entries, as environment variables, that send the token to the infra repo's host."""
     entries = [("credential.helper", ""), ("core.askPass", "")]
+    # The clone is thrown away: a detached auto-gc or maintenance run would still be writing
+    # into .git while the temporary folder is removed (seen under 20 concurrent bumps).
+    entries += [("gc.auto", "0"), ("maintenance.auto", "false")]
     if token and url.startswith(("http://", "https://")):
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         entries.append((f"http.{auth_prefix(url)}.extraHeader", f"Authorization: Basic {basic}"))

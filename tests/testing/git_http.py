@@ -12,13 +12,14 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from testing.forge import Forge
+from testing.loopback import LoopbackServer
 from testing.tools import require_tool
 
 TOKEN = "ghs_T0kenForTestsOnly9f8e7d6c5b4a"
@@ -34,32 +35,17 @@ class Recorded:
     user_agent: str
 
 
-class GitServer:
+class GitServer(LoopbackServer):
     def __init__(self, forge: Forge, token: str = TOKEN) -> None:
         self.forge = forge
         self.tokens = {token}
         self.read_only: set[str] = set()
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler_for(self))
 
     def repo_url(self, full_name: str) -> str:
         return f"{self.url}/{full_name}.git"
-
-    def start(self) -> "GitServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     def record(self, entry: Recorded) -> None:
         with self._lock:

@@ -17,7 +17,7 @@ import json
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
 import pytest
@@ -25,6 +25,7 @@ import pytest
 from testing import openapi
 from testing.forge import Forge
 from testing.git_http import TOKEN, GitServer
+from testing.loopback import LoopbackServer
 
 SECONDARY_RATE_LIMIT = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
@@ -57,7 +58,7 @@ class RepoSettings:
     pulls: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     def __init__(self, forge: Forge, server_url: str, token: str = TOKEN) -> None:
         self.forge = forge
         self.server_url = server_url
@@ -68,22 +69,7 @@ class FakeGitHub:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self._lock = threading.RLock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> "FakeGitHub":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(_handler_for(self))
 
     def settings(self, full_name: str) -> RepoSettings:
         return self.repos.setdefault(full_name, RepoSettings())

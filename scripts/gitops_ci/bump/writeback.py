@@ -103,7 +103,7 @@ def run(req: Request, svc: Services) -> Result:
             "pr mode needs the infra repo as OWNER/NAME on the GitHub server",
             fix="pass --infra-repo OWNER/NAME (GITHUB_SERVER_URL selects GHES), or use --mode commit",
         )
-    with tempfile.TemporaryDirectory(prefix="gitops-ci-infra-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gitops-ci-infra-", ignore_cleanup_errors=True) as tmp:
         git = Git(
             url=req.repo_url,
             token=req.token,
