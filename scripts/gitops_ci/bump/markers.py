@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import Node, ScalarNode
 
 from gitops_ci.bump.reference import NAME_RE
 from gitops_ci.bump.sites import FieldSite
+from gitops_ci.bump.yamldoc import walk
 
 MARKER_RE = re.compile(r'#\s*\{\s*"gitops-ci"\s*:\s*"(?P<value>[^"\n]*)"\s*\}')
 ROLES = {"tag": "tag", "digest": "digest", "name": "name"}
@@ -53,17 +54,7 @@ def _split(value: str, line: int) -> tuple[str, str]:
 
 def _scalars_by_line(docs: list[Node]) -> dict[int, list[ScalarNode]]:
     found: dict[int, list[ScalarNode]] = {}
-    seen: set[int] = set()
-    stack = list(docs)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            stack.extend(value for _, value in node.value)
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, ScalarNode) and node.start_mark.line == node.end_mark.line:
+    for node in walk(docs, keys=False):
+        if isinstance(node, ScalarNode) and node.start_mark.line == node.end_mark.line:
             found.setdefault(node.start_mark.line, []).append(node)
     return found

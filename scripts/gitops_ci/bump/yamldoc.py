@@ -135,9 +135,9 @@ def compose_at(text: str, start: int, end: int) -> list[Node]:
     return docs
 
 
-def _shift(docs: list[Node], index: int, line: int) -> None:
-    """Move every mark by ``index`` characters and ``line`` lines (a run starts a line, so
-    columns stay); marks shared between nodes move once."""
+def walk(docs: list[Node], *, keys: bool = True) -> Iterator[Node]:
+    """Every node of ``docs`` once (an alias's target is visited once); mapping keys too
+    unless ``keys`` is false."""
     seen: set[int] = set()
     stack = list(docs)
     while stack:
@@ -145,15 +145,24 @@ def _shift(docs: list[Node], index: int, line: int) -> None:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        for mark in (node.start_mark, node.end_mark):
-            if id(mark) not in seen:
-                seen.add(id(mark))
-                mark.index += index
-                mark.line += line
+        yield node
         if isinstance(node, MappingNode):
-            stack.extend(item for pair in node.value for item in pair)
+            for key, value in node.value:
+                stack.extend((key, value) if keys else (value,))
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
+
+
+def _shift(docs: list[Node], index: int, line: int) -> None:
+    """Move every mark by ``index`` characters and ``line`` lines (a run starts a line, so
+    columns stay); marks shared between nodes move once."""
+    moved: set[int] = set()
+    for node in walk(docs):
+        for mark in (node.start_mark, node.end_mark):
+            if id(mark) not in moved:
+                moved.add(id(mark))
+                mark.index += index
+                mark.line += line
 
 
 def entries(node: Node | None) -> dict[str, Node]:
