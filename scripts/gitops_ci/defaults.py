@@ -10,9 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from gitops_ci.errors import UserError
 
 FILE_NAME = "gitops-ci.defaults.yml"
@@ -42,8 +39,14 @@ def load(
                 fix=f"create it, or unset {ENV_OVERRIDE} to use the suite's own {FILE_NAME}",
             )
         return {}
+    text = path.read_text(encoding="utf-8")
+    if not text.strip():
+        return {}  # nothing to parse: skip loading the YAML library
+    from ruamel.yaml import YAML  # here, not at the top: every command starts through this module
+    from ruamel.yaml.error import YAMLError
+
     try:
-        data: Any = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        data: Any = YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
         raise UserError(
             f"defaults file {path} is not valid YAML",

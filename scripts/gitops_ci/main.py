@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any, Mapping, Sequence
 
 from gitops_ci import __version__, defaults
-from gitops_ci.commands import COMMANDS
+from gitops_ci.commands import COMMANDS, catalog, load, load_all
 from gitops_ci.commands.base import Command, Context
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, resolve
@@ -22,7 +22,9 @@ from gitops_ci.runner import Console
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (`only`) the parser of the one command being run, which then need
+    not import the others."""
     parser = argparse.ArgumentParser(
         prog="gitops-ci",
         description="Push to deployment the GitOps way: quality-gate, build-and-push, "
@@ -31,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitops-ci {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS.values():
+    for command in [only] if only else load_all().values():
         _add_command(sub, command)
     return parser
 
@@ -71,10 +73,12 @@ def main(
     environ = os.environ if environ is None else environ
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    argv = sys.argv[1:] if argv is None else list(argv)
+    only = load(argv[0]) if argv else None
     try:
         # --help, --version and usage errors print and exit inside argparse: keep them on our streams.
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = build_parser().parse_args(argv)
+            args = build_parser(only).parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2  # argparse exits with 0 or 2
     if not args.command:
@@ -112,8 +116,10 @@ def resolve_inputs(
     if flags.get("defaults_file"):
         path = Path(flags["defaults_file"])
     required = bool(flags.get("defaults_file") or environ.get(defaults.ENV_OVERRIDE))
-    known = {c.name: c.input_names for c in COMMANDS.values()}
-    secret_keys = frozenset(o.name for c in COMMANDS.values() for o in c.options if o.secret)
+    # Every command's input names, from the generated catalog (importing each command would cost
+    # a build the bump engine's start-up), and from any command registered at run time.
+    known = {**catalog.INPUTS, **{c.name: c.input_names for c in COMMANDS.values()}}
+    secret_keys = catalog.SECRETS | {o.name for c in COMMANDS.values() for o in c.options if o.secret}
     sections = defaults.load(path, known, required=required, secret_keys=secret_keys)
     command_defaults = defaults.for_command(sections, command.name)
     values: dict[str, Any] = {}

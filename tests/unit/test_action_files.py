@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_ci import render
-from gitops_ci.commands import COMMANDS
+from gitops_ci.commands import load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_FILES = sorted([*ROOT.glob("actions/*/action.yml"), *ROOT.glob("action.yml")])
@@ -24,6 +24,8 @@ WORKFLOWS = sorted(
 )
 # The suite's own actions and reusable workflow, used at their major tag (see zizmor.yml).
 FIRST_PARTY = re.compile(r"acme/gitops-ci(/[\w./-]+)?@v\d+")
+
+COMMANDS = load_all()
 
 
 def _load(path: Path) -> Any:
@@ -45,6 +47,12 @@ def test_generated_action_is_current(name: str) -> None:
     assert path.read_text(encoding="utf-8") == render.render(
         command
     ), f"{path} is out of date: run `python -m gitops_ci.render`"
+
+
+def test_generated_catalog_is_current() -> None:
+    """The input names the defaults check uses without importing every command."""
+    text = render.render_catalog(list(COMMANDS.values()))
+    assert render.CATALOG.read_text(encoding="utf-8") == text, "run `python -m gitops_ci.render`"
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -18,7 +18,7 @@ from testing.outputs import read_github_output
 
 from gitops_ci import __version__, proc
 from gitops_ci import main as cli
-from gitops_ci.commands import COMMANDS
+from gitops_ci.commands import COMMANDS, load_all
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import CommandError, UserError
 from gitops_ci.inputs import Option
@@ -59,7 +59,7 @@ def test_help_lists_the_four_commands() -> None:
     listed = [line.split()[0] for line in out.splitlines() if line.startswith("    ") and line.strip()]
     for name in ("quality-gate", "build-and-push", "bump-manifest", "notify"):
         assert name in listed
-    assert set(COMMANDS) == {
+    assert set(load_all()) == {
         "quality-gate",
         "build-and-push",
         "bump-manifest",
@@ -88,18 +88,40 @@ def test_python_dash_m_gitops_ci_version() -> None:
     assert (done.returncode, done.stdout) == (0, f"gitops-ci {__version__}\n")
 
 
+@pytest.mark.parametrize(
+    ("name", "not_imported"),
+    [
+        ("build-and-push", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.notify", "ruamel")),
+        ("notify", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.build")),
+    ],
+)
+def test_a_run_imports_only_its_own_command(name: str, not_imported: tuple[str, ...], tmp_path: Path) -> None:
+    """Start-up time: a build does not load the bump engine, the gate or the notifier."""
+    probe = (
+        "import sys; from gitops_ci.main import main; main([sys.argv[1], '--help']);"
+        "print(*sorted(sys.modules), file=sys.stderr)"
+    )
+    empty = tmp_path / "defaults.yml"
+    empty.write_text("", encoding="utf-8")  # the suite's file is YAML; an empty one needs no parser
+    env = {**os.environ, "PYTHONPATH": str(SCRIPTS), "GITOPS_CI_DEFAULTS": str(empty)}
+    done = subprocess.run([sys.executable, "-c", probe, name], env=env, capture_output=True, text=True)
+    modules = done.stderr.split()
+    assert done.returncode == 0 and f"gitops_ci.commands.{name.replace('-', '_')}" in modules
+    assert [m for m in modules if m.startswith(not_imported)] == []
+
+
 def test_an_unknown_command_is_a_usage_error() -> None:
     code, out, err = run_main(["deploy-everything"], {})
     assert code == 2
     assert "invalid choice: 'deploy-everything'" in err
 
 
-@pytest.mark.parametrize("name", sorted(COMMANDS))
+@pytest.mark.parametrize("name", sorted(load_all()))
 def test_each_command_help_documents_every_option_and_its_variable(name: str) -> None:
     code, out, _ = run_main([name, "--help"], {})
     assert code == 0
     text = " ".join(out.split())  # argparse wraps lines to the terminal width
-    for option in COMMANDS[name].options:
+    for option in load_all()[name].options:
         assert f"--{option.name}" in text
         if not option.flag_only:
             assert f"env: {option.env_name};" in text

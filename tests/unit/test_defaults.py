@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitops_ci import defaults
-from gitops_ci.commands import COMMANDS
+from gitops_ci.commands import load_all
 from gitops_ci.errors import UserError
 from gitops_ci.main import main
 
@@ -16,6 +16,8 @@ KNOWN = {
     "build-and-push": frozenset({"registry", "image", "push"}),
     "notify": frozenset({"channel", "webhook-url"}),
 }
+
+COMMANDS = load_all()
 
 
 def write(tmp_path: Path, text: str) -> Path:

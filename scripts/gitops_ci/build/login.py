@@ -1,9 +1,12 @@
-"""Registry logins: password on stdin (never argv), a private auth file per run, and logout and
-cleanup afterwards even when the build or push fails."""
+"""Registry logins: a private auth file per run (or the password on a login command's stdin,
+never argv), and logout and cleanup afterwards even when the build or push fails."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,31 +47,57 @@ def parse_logins(text: str, *, name: str = "logins") -> tuple[Login, ...]:
 def logged_in(
     builder: Builder, logins: tuple[Login, ...], runtime: Runtime, insecure: frozenset[str]
 ) -> Iterator[str]:
-    """Log in to every registry; yield the auth file; log out of each and delete it afterwards."""
+    """Log in to every registry; yield the auth file; log out of each and delete it afterwards.
+
+    A builder that reads containers-auth.json gets its logins written there (mode 0600, in a
+    private directory); the others run their own login command."""
     with tempfile.TemporaryDirectory(prefix="gitops-ci-auth-") as tmp:
         authfile = str(Path(tmp, "auth.json"))
         done: list[str] = []
+        entries: dict[str, dict[str, str]] = {}
         try:
             for login in logins:
-                _login(builder, login, authfile, runtime, login.registry in insecure)
-                done.append(login.registry)
+                command = builder.login(login.registry, login.username, authfile, _insecure(login, insecure))
+                if command is None:
+                    entries[login.registry] = {"auth": _basic(login)}
+                else:
+                    _login(builder, login, command, runtime)
+                    done.append(login.registry)
+            if entries:
+                _write_private(authfile, {"auths": entries})
             yield authfile
         finally:
             for registry in done:
-                command = builder.logout(registry, authfile)
-                if command is not None:
-                    runtime.run(command, check=False)
+                logout = builder.logout(registry, authfile)
+                if logout is not None:
+                    runtime.run(logout, check=False)
 
 
-def _login(builder: Builder, login: Login, authfile: str, runtime: Runtime, insecure: bool) -> None:
-    insecure = insecure or is_loopback(login.registry)
-    command = builder.login(login.registry, login.username, authfile, insecure)
+def _insecure(login: Login, insecure: frozenset[str]) -> bool:
+    return login.registry in insecure or is_loopback(login.registry)
+
+
+def _basic(login: Login) -> str:
+    return base64.b64encode(f"{login.username}:{login.password}".encode()).decode("ascii")
+
+
+def _write_private(path: str, document: dict[str, object]) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(document, handle)
+
+
+def _login(builder: Builder, login: Login, command: list[str], runtime: Runtime) -> None:
     try:
         runtime.run(command, stdin=login.password + "\n")
     except CommandError as exc:
-        raise UserError(
-            f"login to {login.registry} as {login.username!r} failed",
-            why=exc.output_tail or f"{builder.name} login exited with {exc.returncode}",
-            fix=f"check the username and password (token) for {login.registry}; for ghcr.io use "
-            "`username: ${{ github.actor }}` and a token with `packages: write`",
-        ) from None
+        raise login_failed(login, exc.output_tail or f"{builder.name} login exited with {exc.returncode}") from None
+
+
+def login_failed(login: Login, why: str) -> UserError:
+    return UserError(
+        f"login to {login.registry} as {login.username!r} failed",
+        why=why,
+        fix=f"check the username and password (token) for {login.registry}; for ghcr.io use "
+        "`username: ${{ github.actor }}` and a token with `packages: write`",
+    )

@@ -15,7 +15,7 @@ from gitops_ci.build.labels import oci_labels
 from gitops_ci.build.login import Login, logged_in
 from gitops_ci.build.runtime import MachineProbe, Runtime
 from gitops_ci.build.spec import BuildSpec, Secret
-from gitops_ci.build.verify import ping_all, verify_pushed
+from gitops_ci.build.verify import Registries
 from gitops_ci.errors import UserError
 
 # Build args are recorded in the image's history for anyone who pulls it: these names go as secrets.
@@ -79,13 +79,13 @@ def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
     builder = builders.select(inputs.builder, MachineProbe(runtime))
     spec, moved = make_spec(inputs, refs, labels)
     runtime = with_env(runtime, secret_env(inputs.build_args))
-    if inputs.push:
-        ping_all(refs, inputs.logins, inputs.insecure, runtime.verify)
+    registries = Registries(inputs.logins, inputs.insecure, runtime.verify)
+    registries.check(refs if inputs.push else ())
     start = runtime.clock()
     with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
         with logged_in(builder, inputs.logins, runtime, inputs.insecure) as authfile:
             build(builder, spec, authfile, workdir, runtime)
-            digest, size = push(builder, spec, inputs, authfile, workdir, runtime) if inputs.push else ("", 0)
+            digest, size = push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
     return BuildResult(
         image=inputs.images[0],
         refs=refs,
@@ -160,16 +160,31 @@ _STEP = re.compile(r"^(STEP \d+/\d+:|#\d+ \[[^\]]*\d+/\d+\])")
 
 
 def push(
-    builder: Builder, spec: BuildSpec, inputs: BuildInputs, authfile: str, workdir: str, runtime: Runtime
+    builder: Builder, spec: BuildSpec, registries: Registries, authfile: str, workdir: str, runtime: Runtime
 ) -> tuple[str, int]:
-    """Push every ref, then read each tag's digest back from its registry; return (digest, size)."""
+    """Push every ref, then read each tag's digest back from its registry; return (digest, size).
+
+    A repository's first tag is pushed by the builder; its other tags are added in the registry
+    to the manifest just pushed (no second upload, and the same digest by construction). When a
+    registry refuses that, the builder pushes the tag too."""
     pushed: dict[str, str] = {}
+    first: dict[str, str] = {}  # repository (host/path) → the digest its first tag was pushed as
     with runtime.group(f"push {len(spec.refs)} tag(s)"):
         for index, ref in enumerate(spec.refs):
             digestfile = str(Path(workdir, f"digest-{index}"))
             command = builder.push(spec, ref, authfile, digestfile)
-            if command is not None:
-                runtime.run(command, fix=f"check that the credentials may push to {ref.rsplit(':', 1)[0]}")
+            if command is None:  # the build pushed it (docker buildx --push)
+                pushed[ref] = builder.digest(workdir, digestfile)
+                continue
+            repository = ref.rpartition(":")[0]
+            tagged = registries.tag(ref, first[repository]) if repository in first else None
+            if tagged:
+                runtime.log(f"{ref}: tagged in the registry (the manifest just pushed, {tagged})")
+                pushed[ref] = tagged
+                continue
+            runtime.run(command, fix=f"check that the credentials may push to {repository}")
             pushed[ref] = builder.digest(workdir, digestfile)
-    manifest = verify_pushed(pushed, inputs.logins, inputs.insecure, runtime.verify)
+            first.setdefault(repository, pushed[ref])
+    manifest = registries.verify_pushed(pushed)
     return manifest.digest, manifest.size
+

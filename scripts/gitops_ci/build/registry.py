@@ -31,6 +31,10 @@ TIMEOUT = 30.0
 _PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
+class CredentialsRefused(UserError):
+    """The token service would not give a token for these credentials."""
+
+
 @dataclass(frozen=True)
 class Manifest:
     digest: str
@@ -62,6 +66,26 @@ class RegistryClient:
                 fix="check the registry host in the image name or the registry input",
             )
 
+    def login(self) -> str:
+        """Check the credentials as `docker login` does: `GET /v2/`, answering its challenge
+        (Basic, or a token from the realm with no repository scope). Returns why they were
+        refused, or "" when the registry accepts them."""
+        response = self._send("GET", f"{self.base}/v2/", self._auth({}))
+        if response.status_code == 401:
+            try:
+                self._answer(response.headers.get("WWW-Authenticate", ""), "")
+            except CredentialsRefused as refused:
+                return refused.what
+            response = self._send("GET", f"{self.base}/v2/", self._auth({}))
+        if response.status_code == 401:
+            return f"{self.host} answered 401 Unauthorized to these credentials"
+        if response.status_code != 200:
+            raise UserError(
+                f"{self.host} does not look like a container registry: GET /v2/ answered {response.status_code}",
+                fix="check the registry host in the image name or the registry input",
+            )
+        return ""
+
     def manifest(self, repository: str, tag: str) -> Manifest | None:
         """The manifest a tag points to, or None when the registry does not have the tag."""
         url = f"{self.base}/v2/{repository}/manifests/{tag}"
@@ -78,15 +102,33 @@ class RegistryClient:
         digest = response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
         return Manifest(digest, _size(response))
 
-    def _request(self, method: str, url: str, repository: str, headers: dict[str, str]) -> requests.Response:
-        response = self._send(method, url, self._auth(headers))
+    def tag(self, repository: str, digest: str, tag: str) -> str | None:
+        """Point `tag` at the manifest `digest` already in `repository`, as `crane tag` does: the
+        manifest's own bytes are PUT under the new name, so no blob moves and the digest cannot
+        change. Returns the digest the registry reports, or None when it will not take the PUT
+        (the caller then pushes the tag the ordinary way)."""
+        url = f"{self.base}/v2/{repository}/manifests/"
+        source = self._request("GET", url + digest, repository, {"Accept": ACCEPT})
+        media_type = source.headers.get("Content-Type", "")
+        if source.status_code != 200 or not media_type:
+            return None
+        put = self._request("PUT", url + tag, repository, {"Content-Type": media_type}, source.content)
+        if put.status_code not in (200, 201):
+            return None
+        return put.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(source.content).hexdigest()
+
+    def _request(
+        self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None
+    ) -> requests.Response:
+        response = self._send(method, url, self._auth(headers), body)
         if response.status_code == 401:
             self._answer(response.headers.get("WWW-Authenticate", ""), repository)
-            response = self._send(method, url, self._auth(headers))
+            response = self._send(method, url, self._auth(headers), body)
         if response.status_code == 401:
+            action = "push to" if method == "PUT" else "pull"
             raise UserError(
                 f"{self.host} refused the credentials for {repository}",
-                fix="check the username and password (token) and that they may pull this repository",
+                fix=f"check the username and password (token) and that they may {action} this repository",
             )
         return response
 
@@ -103,8 +145,11 @@ class RegistryClient:
             self._token = "Bearer " + self._bearer(dict(_PARAM.findall(rest)), repository)
 
     def _bearer(self, params: Mapping[str, str], repository: str) -> str:
-        """The token flow: ask the realm for a pull token for this repository."""
-        query = {"scope": params.get("scope") or f"repository:{repository}:pull"}
+        """The token flow: ask the realm for a token with the scope the challenge names (pull, or
+        pull,push for a PUT); with no scope named, a pull token for this repository, or for a
+        login check (no repository) a token without scope."""
+        scope = params.get("scope") or (f"repository:{repository}:pull" if repository else "")
+        query = {"scope": scope} if scope else {}
         if params.get("service"):
             query["service"] = params["service"]
         auth = (self.username, self.password) if self.username else None
@@ -117,16 +162,24 @@ class RegistryClient:
         data = response.json() if response.ok else {}
         token = data.get("token") or data.get("access_token") if isinstance(data, dict) else None
         if not token:
-            raise UserError(
+            raise CredentialsRefused(
                 f"the token service of {self.host} gave no token ({response.status_code})",
                 fix="check the username and password (token) for this registry",
             )
         return str(token)
 
-    def _send(self, method: str, url: str, headers: dict[str, str]) -> requests.Response:
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> requests.Response:
         try:
             return self.session.request(
-                method, url, headers=headers, timeout=TIMEOUT, verify=self.verify, allow_redirects=True
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=TIMEOUT,
+                verify=self.verify,
+                allow_redirects=True,
             )
         except requests.RequestException as exc:
             raise _unreachable(self.host, exc) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from gitops_ci.build.login import Login
+from gitops_ci.build.login import Login, login_failed
 from gitops_ci.build.registry import Manifest, RegistryClient
 from gitops_ci.build.spec import is_loopback, registry_host
 from gitops_ci.errors import UserError
@@ -23,41 +23,58 @@ def split_ref(ref: str) -> tuple[str, str, str]:
     return host, path, tag
 
 
-def client_for(
-    host: str, logins: tuple[Login, ...], insecure: frozenset[str], verify: bool | str
-) -> RegistryClient:
-    login = next((item for item in logins if item.registry == host), None)
-    return RegistryClient(
-        host=DOCKER_HUB_API if host == "docker.io" else host,
-        username=login.username if login else "",
-        password=login.password if login else "",
-        plain_http=host in insecure or is_loopback(host),
-        verify=verify,
-    )
+class Registries:
+    """One API client per registry host for the whole run (one connection, one auth handshake):
+    the ping before the build, tags added in the registry, and the read-back after the push."""
 
+    def __init__(self, logins: tuple[Login, ...], insecure: frozenset[str], verify: bool | str) -> None:
+        self.logins, self.insecure, self.verify = logins, insecure, verify
+        self._clients: dict[str, RegistryClient] = {}
 
-def ping_all(
-    refs: tuple[str, ...], logins: tuple[Login, ...], insecure: frozenset[str], verify: bool | str
-) -> None:
-    """Fail early, before a long build, when a registry we must push to does not answer."""
-    for host in sorted({split_ref(ref)[0] for ref in refs}):
-        client_for(host, logins, insecure, verify).ping()
+    def client(self, host: str) -> RegistryClient:
+        if host not in self._clients:
+            login = next((item for item in self.logins if item.registry == host), None)
+            self._clients[host] = RegistryClient(
+                host=DOCKER_HUB_API if host == "docker.io" else host,
+                username=login.username if login else "",
+                password=login.password if login else "",
+                plain_http=host in self.insecure or is_loopback(host),
+                verify=self.verify,
+            )
+        return self._clients[host]
+
+    def check(self, refs: tuple[str, ...]) -> None:
+        """Before a long build: every login's credentials are accepted by its registry, and every
+        registry we push to (`refs`) answers."""
+        for login in self.logins:
+            refused = self.client(login.registry).login()
+            if refused:
+                raise login_failed(login, refused)
+        for host in sorted({split_ref(ref)[0] for ref in refs} - {login.registry for login in self.logins}):
+            self.client(host).ping()
+
+    def tag(self, ref: str, digest: str) -> str | None:
+        """Add `ref`'s tag to a manifest its repository already holds; None if the registry refuses."""
+        host, path, tag = split_ref(ref)
+        return self.client(host).tag(path, digest, tag)
+
+    def verify_pushed(self, pushed: Mapping[str, str]) -> Manifest:
+        """Every ref → the digest its push reported; return the first ref's manifest as the
+        registry has it."""
+        found: list[Manifest] = []
+        for ref, expected in pushed.items():
+            host, path, tag = split_ref(ref)
+            manifest = self.client(host).manifest(path, tag)
+            _check(ref, expected, manifest)
+            assert manifest is not None
+            found.append(manifest)
+        return found[0]
 
 
 def verify_pushed(
     pushed: Mapping[str, str], logins: tuple[Login, ...], insecure: frozenset[str], verify: bool | str
 ) -> Manifest:
-    """Every ref → the digest its push reported; return the first ref's manifest as the registry has it."""
-    clients: dict[str, RegistryClient] = {}
-    found: list[Manifest] = []
-    for ref, expected in pushed.items():
-        host, path, tag = split_ref(ref)
-        client = clients.setdefault(host, client_for(host, logins, insecure, verify))
-        manifest = client.manifest(path, tag)
-        _check(ref, expected, manifest)
-        assert manifest is not None
-        found.append(manifest)
-    return found[0]
+    return Registries(logins, insecure, verify).verify_pushed(pushed)
 
 
 def _check(ref: str, expected: str, manifest: Manifest | None) -> None:

@@ -1,18 +1,39 @@
-"""The command registry: adding a command is one module and one line here."""
+"""The command registry: adding a command is one module and one line in MODULES (then
+`python -m gitops_ci.render` regenerates the catalog and the action files).
+
+A run imports only the command it runs: a build does not pay for the bump engine, the gate or
+the notifier. `catalog` (generated) knows every command's input names without importing them,
+for the defaults file's check."""
 
 from __future__ import annotations
 
-from gitops_ci.commands import build_and_push, bump_manifest, history, notify, quality_gate, rollback
+import importlib
+
 from gitops_ci.commands.base import Command
 
-COMMANDS: dict[str, Command] = {
-    c.name: c
-    for c in (
-        quality_gate.COMMAND,
-        build_and_push.COMMAND,
-        bump_manifest.COMMAND,
-        notify.COMMAND,
-        history.COMMAND,
-        rollback.COMMAND,
-    )
+# Command name → its module under gitops_ci.commands, in the order `--help` lists them.
+MODULES = {
+    "quality-gate": "quality_gate",
+    "build-and-push": "build_and_push",
+    "bump-manifest": "bump_manifest",
+    "notify": "notify",
+    "history": "history",
+    "rollback": "rollback",
 }
+
+# The commands loaded so far (tests may register their own).
+COMMANDS: dict[str, Command] = {}
+
+
+def load(name: str) -> Command | None:
+    """The command called `name`, importing its module on first use; None if there is none."""
+    if name not in COMMANDS and name in MODULES:
+        COMMANDS[name] = importlib.import_module(f"gitops_ci.commands.{MODULES[name]}").COMMAND
+    return COMMANDS.get(name)
+
+
+def load_all() -> dict[str, Command]:
+    """Every command, in MODULES order (then any registered by hand)."""
+    for name in MODULES:
+        load(name)
+    return {**{name: COMMANDS[name] for name in MODULES}, **COMMANDS}

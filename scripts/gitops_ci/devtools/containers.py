@@ -12,13 +12,16 @@ from gitops_ci.devtools import need_tool
 from gitops_ci.devtools.registry import LocalRegistry
 
 
-def buildah_env(root: Path, registry: LocalRegistry) -> dict[str, str]:
+def buildah_env(root: Path, registry: LocalRegistry, driver: str = "vfs") -> dict[str, str]:
     """Environment for buildah/skopeo: private storage, chroot isolation, the loopback registry
-    marked insecure (plain HTTP) the standard way, through registries.conf."""
+    marked insecure (plain HTTP) the standard way, through registries.conf.
+
+    `vfs` works on any machine (no kernel overlay, no fuse); `overlay` is what hosted runners use."""
     root.mkdir(parents=True, exist_ok=True)
     storage = root / "storage.conf"
     storage.write_text(
-        f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n', encoding="utf-8"
+        f'[storage]\ndriver = "{driver}"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n',
+        encoding="utf-8",
     )
     registries = root / "registries.conf"
     registries.write_text(
@@ -29,7 +32,7 @@ def buildah_env(root: Path, registry: LocalRegistry) -> dict[str, str]:
         "CONTAINERS_STORAGE_CONF": str(storage),
         "CONTAINERS_REGISTRIES_CONF": str(registries),
         "BUILDAH_ISOLATION": "chroot",
-        "STORAGE_DRIVER": "vfs",
+        "STORAGE_DRIVER": driver,
     }
 
 

@@ -63,6 +63,10 @@ def test_builds_pushes_every_tag_and_outputs_the_digest_the_registry_holds(rig: 
     assert json.loads(out["metadata"])["digest"] == out["digest"]
     assert "| Digest | `" + out["digest"] in run.summary and "| Builder | buildah |" in run.summary
     assert rig.registry.password not in run.all_text
+    # One upload: the first tag is pushed, the others are added to its manifest in the registry.
+    assert run.all_text.count("buildah push ") == 1, run.all_text
+    for tag in expected_tags[1:]:
+        assert f"{image}:{tag}: tagged in the registry (the manifest just pushed, {out['digest']})" in run.all_text
 
 
 def test_push_false_builds_pushes_nothing_and_says_the_digest_is_unavailable(rig: Rig, tmp_path: Path) -> None:

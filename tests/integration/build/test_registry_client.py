@@ -20,11 +20,18 @@ from gitops_ci.errors import UserError
 
 MANIFEST = json.dumps({"schemaVersion": 2, "config": {"size": 100}, "layers": [{"size": 2000}]}).encode()
 DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
-USER, PASSWORD, TOKEN = "octo", "pat-123456", "tok-abcdef"
+USER, PASSWORD, TOKEN, PUSH_TOKEN = "octo", "pat-123456", "tok-abcdef", "tok-push-123"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+PREFIX = "/v2/acme/app/manifests/"
 
 
 class TokenRegistry(BaseHTTPRequestHandler):
+    """Pull needs a pull token, PUT a pull,push one (the challenge names the scope); the tag
+    `read-only` is refused the way a registry with immutable tags refuses it."""
+
     token_requests: list[dict[str, list[str]]] = []
+    tags: dict[str, bytes] = {}
+    put_types: list[str] = []
 
     def log_message(self, format: str, *args: object) -> None:
         return None
@@ -33,21 +40,39 @@ class TokenRegistry(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         if url.path == "/token":
             return self._token(parse_qs(url.query))
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            host = self.headers["Host"]
-            scope = 'scope="repository:acme/app:pull"' if "/manifests/" in url.path else ""
-            challenge = f'Bearer realm="http://{host}/token",service="fake-registry"' + (f",{scope}" if scope else "")
-            return self._reply(401, b"{}", {"WWW-Authenticate": challenge})
-        if url.path == "/v2/acme/app/manifests/1.0":
-            return self._reply(200, MANIFEST, {"Docker-Content-Digest": DIGEST})
+        if self.headers.get("Authorization") not in (f"Bearer {TOKEN}", f"Bearer {PUSH_TOKEN}"):
+            return self._challenge("pull" if "/manifests/" in url.path else "")
+        if url.path == "/v2/":
+            return self._reply(200, b"{}", {})
+        reference = url.path.removeprefix(PREFIX)
+        body = MANIFEST if reference in ("1.0", DIGEST) else self.tags.get(reference)
+        if url.path.startswith(PREFIX) and body is not None:
+            return self._reply(200, body, {"Docker-Content-Digest": DIGEST, "Content-Type": OCI_MANIFEST})
         self._reply(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', {})
+
+    def do_PUT(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.headers.get("Authorization") != f"Bearer {PUSH_TOKEN}":
+            return self._challenge("pull,push")
+        tag = self.path.removeprefix(PREFIX)
+        if tag == "read-only":
+            return self._reply(400, b'{"errors":[{"code":"TAG_INVALID","message":"tag is immutable"}]}', {})
+        TokenRegistry.tags[tag] = body
+        TokenRegistry.put_types.append(self.headers.get("Content-Type", ""))
+        self._reply(201, b"", {"Docker-Content-Digest": "sha256:" + hashlib.sha256(body).hexdigest()})
+
+    def _challenge(self, actions: str) -> None:
+        scope = f',scope="repository:acme/app:{actions}"' if actions else ""
+        challenge = f'Bearer realm="http://{self.headers["Host"]}/token",service="fake-registry"{scope}'
+        self._reply(401, b"{}", {"WWW-Authenticate": challenge})
 
     def _token(self, query: dict[str, list[str]]) -> None:
         TokenRegistry.token_requests.append(query)
         basic = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         if self.headers.get("Authorization") != basic:
             return self._reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {})
-        self._reply(200, json.dumps({"token": TOKEN}).encode(), {})
+        token = PUSH_TOKEN if "push" in query.get("scope", [""])[0] else TOKEN
+        self._reply(200, json.dumps({"token": token}).encode(), {})
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -63,6 +88,8 @@ def host() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), TokenRegistry)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     TokenRegistry.token_requests.clear()
+    TokenRegistry.tags.clear()
+    TokenRegistry.put_types.clear()
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
@@ -94,3 +121,28 @@ def test_verify_fails_when_a_tag_is_missing_or_points_elsewhere(host: str) -> No
         verify_pushed({f"{host}/acme/app:1.0": "sha256:" + "0" * 64}, logins, frozenset(), True)
     with pytest.raises(UserError, match="did not land: the registry does not have that tag"):
         verify_pushed({f"{host}/acme/app:1.0": DIGEST, f"{host}/acme/app:2.0": DIGEST}, logins, frozenset(), True)
+
+
+def test_tag_puts_the_same_manifest_bytes_under_the_new_tag_with_a_push_token(host: str) -> None:
+    client = RegistryClient(host, USER, PASSWORD, plain_http=True)
+    assert client.tag("acme/app", DIGEST, "2.0") == DIGEST
+    assert TokenRegistry.tags == {"2.0": MANIFEST} and TokenRegistry.put_types == [OCI_MANIFEST]
+    scopes = [query["scope"] for query in TokenRegistry.token_requests]
+    assert scopes == [["repository:acme/app:pull"], ["repository:acme/app:pull,push"]]
+    manifest = client.manifest("acme/app", "2.0")
+    assert manifest is not None and manifest.digest == DIGEST
+
+
+def test_tag_is_none_when_the_registry_refuses_the_put_or_lacks_the_manifest(host: str) -> None:
+    client = RegistryClient(host, USER, PASSWORD, plain_http=True)
+    assert client.tag("acme/app", DIGEST, "read-only") is None
+    assert client.tag("acme/app", "sha256:" + "1" * 64, "3.0") is None
+    assert TokenRegistry.tags == {}
+
+
+def test_login_checks_the_credentials_with_an_unscoped_token(host: str) -> None:
+    assert RegistryClient(host, USER, PASSWORD, plain_http=True).login() == ""
+    assert TokenRegistry.token_requests == [{"service": ["fake-registry"]}]
+    refused = RegistryClient(host, USER, "wrong-password", plain_http=True).login()
+    assert refused.startswith(f"the token service of {host} gave no token (401)")
+    assert "wrong-password" not in refused

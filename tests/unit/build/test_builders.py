@@ -77,10 +77,7 @@ def test_daemonless_build_and_push(name: str) -> None:
         name, "push", "--authfile", "/a/auth.json", "--digestfile", "/w/d1",
         "ghcr.io/acme/app:1.2.3", "docker://ghcr.io/acme/app:latest",
     ]  # fmt: skip
-    assert builder.login("127.0.0.1:5000", "ci", "/a/auth.json", True) == [
-        name, "login", "--authfile", "/a/auth.json", "--tls-verify=false",
-        "--username", "ci", "--password-stdin", "127.0.0.1:5000",
-    ]  # fmt: skip
+    assert builder.login("127.0.0.1:5000", "ci", "/a/auth.json", True) is None  # gitops-ci writes the entry
     assert builder.logout("ghcr.io", "/a/auth.json") is None  # the private auth file is deleted instead
 
 

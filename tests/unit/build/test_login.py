@@ -3,7 +3,10 @@ where the credential outlives the run (docker's own config)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -58,3 +61,17 @@ def test_the_auth_file_is_gone_and_docker_also_logs_out_even_on_failure(
     lines = log.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "login reg.example pw-123"
     assert lines[1:] == ["logout reg.example "] * logouts
+
+
+@pytest.mark.parametrize("name", ["buildah", "podman"])
+def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(tmp_path: Path, name: str) -> None:
+    logins = (*LOGINS, Login("127.0.0.1:5000", "bot", "p:w=2"))
+    with logged_in(BUILDERS[name], logins, runtime(), frozenset()) as authfile:
+        assert stat.S_IMODE(os.stat(authfile).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(Path(authfile).parent).st_mode) == 0o700
+        auths = json.loads(Path(authfile).read_text(encoding="utf-8"))["auths"]
+    assert {host: base64.b64decode(entry["auth"]).decode() for host, entry in auths.items()} == {
+        "reg.example": "ci:pw-123",
+        "127.0.0.1:5000": "bot:p:w=2",
+    }
+    assert not Path(authfile).parent.exists()

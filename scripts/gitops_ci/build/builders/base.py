@@ -22,8 +22,10 @@ class Builder(Protocol):
 
     def available(self, probe: Probe) -> bool: ...
 
-    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
-        """Log in; the password arrives on stdin."""
+    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str] | None:
+        """The command that logs in (the password arrives on its stdin), or None when the login
+        is an entry gitops-ci writes into `authfile` itself (containers-auth.json: buildah, podman
+        and skopeo read it), the credentials having been checked against the registry's API."""
         ...
 
     def logout(self, registry: str, authfile: str) -> list[str] | None:
