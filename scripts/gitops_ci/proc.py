@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +34,7 @@ class Job:
     cwd: str | None = None
     env: Mapping[str, str] | None = field(default=None, hash=False)
     timeout: float | None = None
+    nice: int = 0
 
 
 def run(
@@ -45,11 +48,15 @@ def run(
     check: bool = True,
     timeout: float | None = None,
     fix: str = "",
+    nice: int = 0,
 ) -> Completed:
     """Run ``args`` (never through a shell) and return its output as text.
 
     Secrets go to a command through ``env`` or ``stdin``, never ``args``; should one slip into
     ``args`` anyway, the log line and the error text still show it as ***.
+
+    ``nice`` > 0 starts the command at a lower CPU priority (through `nice`, so it holds from the
+    first instruction and for every worker it starts): what runs alongside gets the cores first.
     """
     # Redact before quoting: quoting a secret that holds a quote would hide it from the redactor.
     shown = shlex.join(redactor.redact_args(args))
@@ -58,7 +65,7 @@ def run(
     started = time.monotonic()
     try:
         proc = subprocess.run(
-            list(args),
+            _with_priority(args, nice, env),
             cwd=cwd,
             env=dict(env) if env is not None else None,
             input=stdin,
@@ -109,6 +116,7 @@ def run_concurrently(
                 env=job.env,
                 check=False,
                 timeout=job.timeout,
+                nice=job.nice,
             )
         except UserError as exc:
             return exc
@@ -117,6 +125,16 @@ def run_concurrently(
         return []
     with ThreadPoolExecutor(max_workers=max_workers or len(jobs)) as pool:
         return list(pool.map(one, jobs))
+
+
+def _with_priority(args: Sequence[str], nice: int, env: Mapping[str, str] | None) -> list[str]:
+    """`nice -n N ARGS…`; ARGS alone when nice is 0, or when `nice` or the program cannot be found
+    (then the program still runs, or fails as not found, as it would without it)."""
+    program = shutil.which("nice") if nice > 0 else None
+    search = (os.environ if env is None else env).get("PATH")
+    if program is None or shutil.which(args[0], path=search) is None:
+        return list(args)
+    return [program, "-n", str(nice), *args]
 
 
 def output_tail(result: Completed, lines: int = TAIL_LINES) -> str:

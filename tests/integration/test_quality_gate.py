@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -206,3 +207,46 @@ def test_a_crashing_tool_shows_its_stderr_not_zero_findings(tmp_path: Path) -> N
     assert (flake8["status"], flake8["exit_code"]) == ("crashed", 2)
     assert "--no-such-option" in flake8["stderr_tail"]
     assert "| flake8 | 💥 crashed | 0 |" in gate.summary
+
+
+def recording_python(tmp: Path) -> tuple[str, Path]:
+    """A `python` that logs its niceness and arguments, then is this checkout's python."""
+    log, wrapper = tmp / "calls.log", tmp / "python"
+    wrapper.write_text(f'#!/bin/sh\necho "$(nice) $*" >> "{log}"\nexec "{PYTHON}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return str(wrapper), log
+
+
+def tool_calls(log: Path) -> dict[str, tuple[int, str]]:
+    """Tool → (niceness, arguments after `-m TOOL`)."""
+    calls = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        nice, _, argv = line.partition(" ")
+        if argv.startswith("-m "):
+            tool, _, rest = argv[3:].partition(" ")
+            calls[tool] = (int(nice), rest)
+    return calls
+
+
+def test_tools_that_spread_over_the_cores_yield_to_the_single_process_ones(tmp_path: Path) -> None:
+    python, log = recording_python(tmp_path)
+    base = os.nice(0)
+    gate = run_gate(tmp_path, "clean", "--black-args", "--safe .", python=python)
+    assert gate.code == 0, gate.stdout
+    calls = tool_calls(log)
+    assert {tool: nice - base for tool, (nice, _) in calls.items()} == {
+        "black": 10,
+        "flake8": 10,
+        "mypy": 0,
+        "pytest": 0,
+    }
+    # black only checks, so it skips its safety pass; the user's `--safe` comes after and wins.
+    assert calls["black"][1].startswith("--check --diff --no-color --fast --safe .")
+
+
+def test_with_only_spreading_tools_nothing_is_lowered(tmp_path: Path) -> None:
+    python, log = recording_python(tmp_path)
+    base = os.nice(0)
+    gate = run_gate(tmp_path / "t", "clean", "--tools", "black,flake8", python=python)
+    assert gate.code == 0, gate.stdout
+    assert {tool: nice - base for tool, (nice, _) in tool_calls(log).items()} == {"black": 0, "flake8": 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -48,3 +49,20 @@ def test_a_job_that_cannot_start_does_not_stop_the_others() -> None:
     assert isinstance(failed, proc.Completed) and failed.returncode == 3
     assert all(secret not in line for line in logged) and any(MASK in line for line in logged)
     assert proc.run_concurrently([], redactor=Redactor()) == []
+
+
+# Prints its own niceness and, from a child it starts, the child's: workers inherit the priority.
+NICENESS = """
+import os, subprocess, sys
+child = subprocess.run([sys.executable, "-c", "import os; print(os.nice(0))"], capture_output=True, text=True)
+print(os.nice(0), child.stdout.strip())
+"""
+
+
+def test_a_job_with_nice_runs_at_lower_priority_and_so_do_its_children() -> None:
+    base = os.nice(0)
+    jobs = [proc.Job((sys.executable, "-c", NICENESS), nice=7), proc.Job((sys.executable, "-c", NICENESS))]
+    niced, normal = proc.run_concurrently(jobs, redactor=Redactor())
+    assert isinstance(niced, proc.Completed) and isinstance(normal, proc.Completed)
+    assert niced.stdout.split() == [str(min(base + 7, 19))] * 2
+    assert normal.stdout.split() == [str(base)] * 2

@@ -29,6 +29,9 @@ from gitops_ci.quality_gate.tools.pytest_junit import junit_path
 from gitops_ci.secrets import Redactor
 
 REPORT_NAME = "quality-gate.json"
+# The CPU priority (nice) of tools that spread over every core (black, flake8) while single-process
+# tools (mypy, pytest) run: those set the gate's critical path, so they get a core each first.
+SPREADING_NICE = 10
 Log = Callable[[str], None]
 
 
@@ -42,7 +45,8 @@ def run(inputs: Inputs, *, redactor: Redactor | None = None, log: Log | None = N
     envs, missing, found = _tool_environments(inputs, tools, redactor, log)
     cov = coverage.plan(inputs, "pytest_cov" in found)
     ready = [t for t in tools if t.name in envs]
-    jobs = [_job(inputs, t, envs[t.name], cov.args if t.name == "pytest" else ()) for t in ready]
+    nice = SPREADING_NICE if any(not t.spreads for t in ready) else 0
+    jobs = [_job(inputs, t, envs[t.name], cov.args if t.name == "pytest" else (), nice) for t in ready]
     done = dict(zip((t.name for t in ready), proc.run_concurrently(jobs, redactor=redactor)))
     runs = []
     for tool in tools:
@@ -108,10 +112,16 @@ def _tool_environments(
     return envs, {}, found.found
 
 
-def _job(inputs: Inputs, tool: Tool, env: Mapping[str, str], extra: Sequence[str]) -> proc.Job:
-    args = inputs.args.get(tool.name, tool.default_args)
-    argv = [inputs.python, "-m", tool.module, *tool.command([*args, *extra], inputs.report_dir)]
-    return proc.Job(tuple(argv), cwd=inputs.working_directory, env=env, timeout=inputs.timeout)
+def _job(inputs: Inputs, tool: Tool, env: Mapping[str, str], extra: Sequence[str], nice: int) -> proc.Job:
+    args = [*tool.gate_args, *inputs.args.get(tool.name, tool.default_args), *extra]
+    argv = [inputs.python, "-m", tool.module, *tool.command(args, inputs.report_dir)]
+    return proc.Job(
+        tuple(argv),
+        cwd=inputs.working_directory,
+        env=env,
+        timeout=inputs.timeout,
+        nice=nice if tool.spreads else 0,
+    )
 
 
 def _missing(tool: Tool, problem: str, inputs: Inputs) -> ToolRun:

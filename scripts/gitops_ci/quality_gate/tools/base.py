@@ -13,6 +13,11 @@ class Tool(Protocol):
     module: str  # run as `python -m MODULE` in the project's interpreter
     package: str  # the distribution the gate installs when the project lacks it
     default_args: tuple[str, ...]  # used when the user gives no `<name>-args`
+    # Put before the user's args (which can undo them) for the gate's own sake, e.g. speed.
+    gate_args: tuple[str, ...]
+    # It spreads its work over every core itself (worker processes): run alongside single-process
+    # tools, it gets a lower CPU priority, so they keep a core each and it fills what is left.
+    spreads: bool
 
     def command(self, args: Sequence[str], report_dir: str) -> list[str]:
         """The arguments after `python -m MODULE`: the user's, then what the parser needs."""

@@ -22,6 +22,10 @@ class Black:
     module = "black"
     package = "black"
     default_args: tuple[str, ...] = (".",)
+    # The gate only checks, it never writes: black's safety pass (re-parse and re-format what it
+    # would write, to protect the file) guards a write that does not happen. `--safe` undoes it.
+    gate_args: tuple[str, ...] = ("--fast",)
+    spreads = True
 
     def command(self, args: Sequence[str], report_dir: str) -> list[str]:
         return ["--check", "--diff", "--no-color", *args]

@@ -18,6 +18,8 @@ class Flake8:
     module = "flake8"
     package = "flake8"
     default_args: tuple[str, ...] = ()
+    gate_args: tuple[str, ...] = ()
+    spreads = True
 
     def command(self, args: Sequence[str], report_dir: str) -> list[str]:
         # The last --format wins, so a project's own format in its config cannot break parsing.

@@ -29,6 +29,8 @@ class Mypy:
     module = "mypy"
     package = "mypy"
     default_args: tuple[str, ...] = (".",)
+    gate_args: tuple[str, ...] = ()
+    spreads = False
 
     def command(self, args: Sequence[str], report_dir: str) -> list[str]:
         return [*FLAGS, *args]

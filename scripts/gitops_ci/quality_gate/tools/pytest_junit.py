@@ -22,6 +22,8 @@ class Pytest:
     module = "pytest"
     package = "pytest"
     default_args: tuple[str, ...] = ()
+    gate_args: tuple[str, ...] = ()
+    spreads = False
 
     def command(self, args: Sequence[str], report_dir: str) -> list[str]:
         # xunit1 keeps each test's file and line in the report.
