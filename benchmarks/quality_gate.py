@@ -127,8 +127,37 @@ SIDES: dict[str, Callable[[Project, Path, Path], float]] = {
 }
 
 
+def black_verdicts(project: Project, tmp: Path) -> str:
+    """The gate's black (--fast) must flag exactly the files black's default run flags, with the
+    same diffs: otherwise the comparison would not be like with like."""
+    found = []
+    for flags in ([], ["--fast"]):
+        copy = tmp / f"verdict{len(flags)}" / project.source.name
+        shutil.copytree(project.source, copy)
+        argv = [sys.executable, "-m", "black", "--check", "--diff", "--no-color", *flags, "."]
+        done = subprocess.run(argv, cwd=copy, env=project.env(copy.parent), capture_output=True, text=True)
+        found.append((done.returncode, diffs(done.stdout.replace(str(copy), "."))))
+        shutil.rmtree(copy.parent)
+    if found[0] != found[1]:
+        raise SystemExit(f"{project.source.name}: black --fast does not report what black reports")
+    return f"black with and without --fast flags the same {len(found[0][1])} files with the same diffs"
+
+
+def diffs(text: str) -> dict[str, list[str]]:
+    """black --diff output → file → its diff lines (the workers print files in any order)."""
+    out: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("--- "):
+            lines = out.setdefault(line[4:].split("\t")[0], [])
+        elif not line.startswith("+++ "):
+            lines.append(line)
+    return out
+
+
 def measure(spec: str, rounds: int, tmp: Path) -> dict[str, list[float]]:
     project = Project(spec, tmp)
+    verdicts = black_verdicts(project, tmp)
     times: dict[str, list[float]] = {label: [] for label in SIDES}
     for n in range(rounds):
         order = list(SIDES.items()) if n % 2 == 0 else list(reversed(SIDES.items()))
@@ -140,7 +169,9 @@ def measure(spec: str, rounds: int, tmp: Path) -> dict[str, list[float]]:
         print(f"{spec}: round {n + 1}/{rounds} done", file=sys.stderr, flush=True)
     files = sum(1 for _ in project.source.rglob("*.py"))
     lines = sum(len(f.read_bytes().splitlines()) for f in project.source.rglob("*.py"))
-    print(f"\n{spec} ({files} .py files, {lines} lines), {rounds} rounds, {os.cpu_count()} cores:")
+    print(
+        f"\n{spec} ({files} .py files, {lines} lines), {rounds} rounds, {os.cpu_count()} cores; {verdicts}:"
+    )
     return times
 
 
