@@ -253,3 +253,12 @@ def test_with_only_spreading_tools_nothing_is_lowered(tmp_path: Path) -> None:
     gate = run_gate(tmp_path / "t", "clean", "--tools", "black,flake8", python=python)
     assert gate.code == 0, gate.stdout
     assert {tool: nice - base for tool, (nice, _) in tool_calls(log).items()} == {"black": 0, "flake8": 0}
+
+
+def test_coverage_min_without_pytest_cov_fails_pytest_and_says_what_to_add(tmp_path: Path) -> None:
+    gate = run_gate(tmp_path, "clean", "--coverage-min", "80")
+    assert gate.code == 1
+    assert gate.tool("pytest")["status"] == "failed"
+    (finding,) = [f for f in gate.report["findings"] if f["code"] == "coverage"]
+    assert "pytest-cov is not installed" in finding["message"] and "add pytest-cov" in finding["message"]
+    assert gate.report["failed_tools"] == ["pytest"]

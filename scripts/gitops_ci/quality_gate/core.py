@@ -31,8 +31,8 @@ from gitops_ci.secrets import Redactor
 REPORT_NAME = "quality-gate.json"
 # The CPU priority (nice) of tools that spread over every core (black, flake8) while single-process
 # tools (mypy, pytest) run: those set the gate's critical path, so they get a core each first and
-# the others fill the time they leave idle. The lowest priority: at 10, the two processes each of
-# black and flake8 would still take about a fifth of pytest's core.
+# the others fill the time they leave idle. The lowest priority: at 10, by the kernel's weights, two
+# of their processes sharing a core with pytest would still take about a fifth of it.
 SPREADING_NICE = 19
 Log = Callable[[str], None]
 
