@@ -59,12 +59,7 @@ class RegistryClient:
 
     def ping(self) -> None:
         """Fail with a clear message unless the registry answers `GET /v2/` (200 or 401)."""
-        response = self._send("GET", f"{self.base}/v2/", {})
-        if response.status_code not in (200, 401):
-            raise UserError(
-                f"{self.host} does not look like a container registry: GET /v2/ answered {response.status_code}",
-                fix="check the registry host in the image name or the registry input",
-            )
+        self._registry_answer(self._send("GET", f"{self.base}/v2/", {}), (200, 401))
 
     def login(self) -> str:
         """Check the credentials as `docker login` does: `GET /v2/`, answering its challenge
@@ -79,12 +74,16 @@ class RegistryClient:
             response = self._send("GET", f"{self.base}/v2/", self._auth({}))
         if response.status_code == 401:
             return f"{self.host} answered 401 Unauthorized to these credentials"
-        if response.status_code != 200:
+        self._registry_answer(response, (200,))
+        return ""
+
+    def _registry_answer(self, response: requests.Response, expected: tuple[int, ...]) -> None:
+        """`GET /v2/` answered as a registry does, or a clear error."""
+        if response.status_code not in expected:
             raise UserError(
                 f"{self.host} does not look like a container registry: GET /v2/ answered {response.status_code}",
                 fix="check the registry host in the image name or the registry input",
             )
-        return ""
 
     def manifest(self, repository: str, tag: str) -> Manifest | None:
         """The manifest a tag points to, or None when the registry does not have the tag."""

@@ -71,12 +71,6 @@ class Registries:
         return found[0]
 
 
-def verify_pushed(
-    pushed: Mapping[str, str], logins: tuple[Login, ...], insecure: frozenset[str], verify: bool | str
-) -> Manifest:
-    return Registries(logins, insecure, verify).verify_pushed(pushed)
-
-
 def _check(ref: str, expected: str, manifest: Manifest | None) -> None:
     if manifest is None:
         raise UserError(

@@ -15,7 +15,7 @@ import pytest
 
 from gitops_ci.build.login import Login
 from gitops_ci.build.registry import RegistryClient
-from gitops_ci.build.verify import verify_pushed
+from gitops_ci.build.verify import Registries
 from gitops_ci.errors import UserError
 
 MANIFEST = json.dumps({"schemaVersion": 2, "config": {"size": 100}, "layers": [{"size": 2000}]}).encode()
@@ -115,12 +115,12 @@ def test_refused_credentials_are_a_clear_error(host: str) -> None:
 
 
 def test_verify_fails_when_a_tag_is_missing_or_points_elsewhere(host: str) -> None:
-    logins = (Login(host, USER, PASSWORD),)
-    assert verify_pushed({f"{host}/acme/app:1.0": DIGEST}, logins, frozenset(), True).digest == DIGEST
+    verify_pushed = Registries((Login(host, USER, PASSWORD),), frozenset(), True).verify_pushed
+    assert verify_pushed({f"{host}/acme/app:1.0": DIGEST}).digest == DIGEST
     with pytest.raises(UserError, match="points to .* not to the pushed sha256:0000"):
-        verify_pushed({f"{host}/acme/app:1.0": "sha256:" + "0" * 64}, logins, frozenset(), True)
+        verify_pushed({f"{host}/acme/app:1.0": "sha256:" + "0" * 64})
     with pytest.raises(UserError, match="did not land: the registry does not have that tag"):
-        verify_pushed({f"{host}/acme/app:1.0": DIGEST, f"{host}/acme/app:2.0": DIGEST}, logins, frozenset(), True)
+        verify_pushed({f"{host}/acme/app:1.0": DIGEST, f"{host}/acme/app:2.0": DIGEST})
 
 
 def test_tag_puts_the_same_manifest_bytes_under_the_new_tag_with_a_push_token(host: str) -> None:
