@@ -92,7 +92,7 @@ def test_python_dash_m_gitops_ci_version() -> None:
     ("name", "not_imported"),
     [
         ("build-and-push", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.notify", "ruamel")),
-        ("notify", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.build")),
+        ("notify", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.build_push")),
     ],
 )
 def test_a_run_imports_only_its_own_command(name: str, not_imported: tuple[str, ...], tmp_path: Path) -> None:

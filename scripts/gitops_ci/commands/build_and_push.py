@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Mapping
 
 from gitops_ci import proc
-from gitops_ci.build import context as git_context
-from gitops_ci.build import pipeline, tags
-from gitops_ci.build.login import Login, parse_logins
-from gitops_ci.build.registry import ca_bundle
-from gitops_ci.build.runtime import Runtime
-from gitops_ci.build.spec import parse_secrets, registry_host
+from gitops_ci.build_push import context as git_context
+from gitops_ci.build_push import pipeline, tags
+from gitops_ci.build_push.login import Login, parse_logins
+from gitops_ci.build_push.registry import ca_bundle
+from gitops_ci.build_push.runtime import Runtime
+from gitops_ci.build_push.spec import parse_secrets, registry_host
 from gitops_ci.commands import build_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError

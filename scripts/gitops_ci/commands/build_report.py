@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_ci.build.pipeline import BuildResult
+from gitops_ci.build_push.pipeline import BuildResult
 from gitops_ci.runner import Console
 
 UNAVAILABLE = "unavailable: push is false, so nothing was pushed and no registry holds a digest"

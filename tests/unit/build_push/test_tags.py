@@ -1,4 +1,4 @@
-"""Tag and label rules over recorded event contexts (tests/fixtures/build/events), exact results."""
+"""Tag and label rules over recorded event contexts (tests/fixtures/build_push/events), exact results."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build import tags
-from gitops_ci.build.context import GitContext, from_env
-from gitops_ci.build.labels import oci_labels
+from gitops_ci.build_push import tags
+from gitops_ci.build_push.context import GitContext, from_env
+from gitops_ci.build_push.labels import oci_labels
 from gitops_ci.errors import UserError
 
-EVENTS = Path(__file__).resolve().parents[2] / "fixtures" / "build" / "events"
+EVENTS = Path(__file__).resolve().parents[2] / "fixtures" / "build_push" / "events"
 SHA, HEAD = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
 CREATED = datetime(2026, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
 
@@ -115,7 +115,9 @@ def test_latest_auto_only_for_the_highest_release(known: tuple[str, ...], latest
     assert ("latest" in meta.tags) is latest
 
 
-@pytest.mark.parametrize(("mode", "event", "latest"), [("true", "push_feature", True), ("false", "push_main", False)])
+@pytest.mark.parametrize(
+    ("mode", "event", "latest"), [("true", "push_feature", True), ("false", "push_main", False)]
+)
 def test_latest_true_and_false(mode: str, event: str, latest: bool) -> None:
     meta = tags.compute(tags.parse_rules(BRANCH_RULES), recorded(event), latest=mode)
     assert ("latest" in meta.tags) is latest

@@ -81,7 +81,8 @@ class RegistryClient:
         """`GET /v2/` answered as a registry does, or a clear error."""
         if response.status_code not in expected:
             raise UserError(
-                f"{self.host} does not look like a container registry: GET /v2/ answered {response.status_code}",
+                f"{self.host} does not look like a container registry: "
+                f"GET /v2/ answered {response.status_code}",
                 fix="check the registry host in the image name or the registry input",
             )
 
@@ -114,7 +115,9 @@ class RegistryClient:
         put = self._request("PUT", url + tag, repository, {"Content-Type": media_type}, source.content)
         if put.status_code not in (200, 201):
             return None
-        return put.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(source.content).hexdigest()
+        return (
+            put.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(source.content).hexdigest()
+        )
 
     def _request(
         self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None

@@ -8,18 +8,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from gitops_ci.build import builders, tags
-from gitops_ci.build.builders.base import Builder
-from gitops_ci.build.context import GitContext
-from gitops_ci.build.labels import oci_labels
-from gitops_ci.build.login import Login, logged_in
-from gitops_ci.build.runtime import MachineProbe, Runtime
-from gitops_ci.build.spec import BuildSpec, Secret
-from gitops_ci.build.verify import Registries
+from gitops_ci.build_push import builders, tags
+from gitops_ci.build_push.builders.base import Builder
+from gitops_ci.build_push.context import GitContext
+from gitops_ci.build_push.labels import oci_labels
+from gitops_ci.build_push.login import Login, logged_in
+from gitops_ci.build_push.runtime import MachineProbe, Runtime
+from gitops_ci.build_push.spec import BuildSpec, Secret
+from gitops_ci.build_push.verify import Registries
 from gitops_ci.errors import UserError
 
 # Build args are recorded in the image's history for anyone who pulls it: these names go as secrets.
-CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|AUTH", re.I)
+CREDENTIAL = re.compile(
+    r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|AUTH", re.I
+)
 SECRET_ENV_PREFIX = "GITOPS_CI_BUILD_SECRET_"
 LOG_TAIL = 30
 
@@ -85,7 +87,9 @@ def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
     with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
         with logged_in(builder, inputs.logins, runtime, inputs.insecure) as authfile:
             build(builder, spec, authfile, workdir, runtime)
-            digest, size = push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
+            digest, size = (
+                push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
+            )
     return BuildResult(
         image=inputs.images[0],
         refs=refs,
@@ -187,4 +191,3 @@ def push(
             first.setdefault(repository, pushed[ref])
     manifest = registries.verify_pushed(pushed)
     return manifest.digest, manifest.size
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from gitops_ci.build.spec import BuildSpec
+from gitops_ci.build_push.spec import BuildSpec
 
 
 class Probe(Protocol):

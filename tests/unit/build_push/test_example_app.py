@@ -11,7 +11,17 @@ APP = Path(__file__).resolve().parents[3] / "examples" / "app"
 
 def test_the_sample_apps_tests_pass() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(APP / "tests")],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            str(APP / "tests"),
+        ],
         cwd=APP,
         capture_output=True,
         text=True,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_ci.build.builders.base import Probe
-from gitops_ci.build.spec import BuildSpec
+from gitops_ci.build_push.builders.base import Probe
+from gitops_ci.build_push.spec import BuildSpec
 
 
 class BuildahBuilder:

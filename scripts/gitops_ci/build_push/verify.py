@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from gitops_ci.build.login import Login, login_failed
-from gitops_ci.build.registry import Manifest, RegistryClient
-from gitops_ci.build.spec import is_loopback, registry_host
+from gitops_ci.build_push.login import Login, login_failed
+from gitops_ci.build_push.registry import Manifest, RegistryClient
+from gitops_ci.build_push.spec import is_loopback, registry_host
 from gitops_ci.errors import UserError
 
 DOCKER_HUB_API = "registry-1.docker.io"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from gitops_ci.build.builders.base import Builder, Probe
-from gitops_ci.build.builders.buildah import BuildahBuilder
-from gitops_ci.build.builders.docker import DockerBuilder
-from gitops_ci.build.builders.podman import PodmanBuilder
+from gitops_ci.build_push.builders.base import Builder, Probe
+from gitops_ci.build_push.builders.buildah import BuildahBuilder
+from gitops_ci.build_push.builders.docker import DockerBuilder
+from gitops_ci.build_push.builders.podman import PodmanBuilder
 from gitops_ci.errors import UserError
 
 # In the order `builder: auto` tries them.

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from gitops_ci.build.builders.base import Builder
-from gitops_ci.build.runtime import Runtime
-from gitops_ci.build.spec import is_loopback
+from gitops_ci.build_push.builders.base import Builder
+from gitops_ci.build_push.runtime import Runtime
+from gitops_ci.build_push.spec import is_loopback
 from gitops_ci.errors import CommandError, UserError
 
 
@@ -91,7 +91,9 @@ def _login(builder: Builder, login: Login, command: list[str], runtime: Runtime)
     try:
         runtime.run(command, stdin=login.password + "\n")
     except CommandError as exc:
-        raise login_failed(login, exc.output_tail or f"{builder.name} login exited with {exc.returncode}") from None
+        raise login_failed(
+            login, exc.output_tail or f"{builder.name} login exited with {exc.returncode}"
+        ) from None
 
 
 def login_failed(login: Login, why: str) -> UserError:

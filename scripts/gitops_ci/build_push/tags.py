@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gitops_ci.build.context import GitContext
+from gitops_ci.build_push.context import GitContext
 from gitops_ci.errors import UserError
 
 MAX_TAG = 128
@@ -95,7 +95,9 @@ def parse_rule(text: str, *, name: str = "tags") -> Rule:
     unknown = sorted(set(attrs) - _COMMON - _KEYS[kind])
     if unknown:
         allowed = ", ".join(sorted((_COMMON | _KEYS[kind]) - {"type"}))
-        raise UserError(f"input {name!r}: rule {text!r} has unknown key {unknown[0]!r}", fix=f"{kind}: {allowed}")
+        raise UserError(
+            f"input {name!r}: rule {text!r} has unknown key {unknown[0]!r}", fix=f"{kind}: {allowed}"
+        )
     _check_rule(kind, attrs, text, name)
     return Rule(kind, tuple(attrs.items()), text)
 
@@ -121,7 +123,13 @@ def parse_semver(text: str) -> SemVer | None:
     if not match:
         return None
     parts = match.groupdict()
-    return SemVer(int(parts["major"]), int(parts["minor"]), int(parts["patch"]), parts["pre"] or "", parts["build"] or "")
+    return SemVer(
+        int(parts["major"]),
+        int(parts["minor"]),
+        int(parts["patch"]),
+        parts["pre"] or "",
+        parts["build"] or "",
+    )
 
 
 # -- evaluation -----------------------------------------------------------------------------------
@@ -140,7 +148,8 @@ def compute(rules: tuple[Rule, ...], ctx: GitContext, latest: str = "auto") -> M
         tags.append("latest")
     if not tags:
         raise UserError(
-            f"no tag rule gives a tag for this event ({ctx.event_name or 'no event'}, ref {ctx.ref or 'none'})",
+            f"no tag rule gives a tag for this event "
+            f"({ctx.event_name or 'no event'}, ref {ctx.ref or 'none'})",
             fix="add a rule that always applies, e.g. `type=sha`, to the tags input",
         )
     return Meta(tuple(tags), version or tags[0])

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import os
 
-from gitops_ci.build.builders.base import Probe
-from gitops_ci.build.builders.buildah import _common
-from gitops_ci.build.spec import BuildSpec
+from gitops_ci.build_push.builders.base import Probe
+from gitops_ci.build_push.builders.buildah import _common
+from gitops_ci.build_push.spec import BuildSpec
 from gitops_ci.errors import UserError
 
 METADATA = "buildx-metadata.json"

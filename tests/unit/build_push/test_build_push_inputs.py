@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gitops_ci.build import pipeline
-from gitops_ci.build.context import GitContext
-from gitops_ci.build.login import parse_logins
-from gitops_ci.build.runtime import Runtime
-from gitops_ci.build.spec import Secret, parse_secrets
-from gitops_ci.build.verify import split_ref
+from gitops_ci.build_push import pipeline
+from gitops_ci.build_push.context import GitContext
+from gitops_ci.build_push.login import parse_logins
+from gitops_ci.build_push.runtime import Runtime
+from gitops_ci.build_push.spec import Secret, parse_secrets
+from gitops_ci.build_push.verify import split_ref
 from gitops_ci.errors import UserError
 from gitops_ci.secrets import Redactor
 

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
-from gitops_ci.build.pipeline import push
-from gitops_ci.build.registry import Manifest
-from gitops_ci.build.runtime import Runtime
-from gitops_ci.build.spec import BuildSpec
+from gitops_ci.build_push.pipeline import push
+from gitops_ci.build_push.registry import Manifest
+from gitops_ci.build_push.runtime import Runtime
+from gitops_ci.build_push.spec import BuildSpec
 from gitops_ci.secrets import Redactor
 
 DIGEST = "sha256:" + "a" * 64
@@ -66,7 +66,9 @@ def run_push(tmp_path: Path, refs: tuple[str, ...], registry: Registry) -> list[
     return log.read_text(encoding="utf-8").splitlines()
 
 
-def test_each_repository_is_uploaded_once_and_its_other_tags_are_added_in_the_registry(tmp_path: Path) -> None:
+def test_each_repository_is_uploaded_once_and_its_other_tags_are_added_in_the_registry(
+    tmp_path: Path,
+) -> None:
     refs = ("reg.a/app:1", "reg.a/app:latest", "reg.b/mirror/app:1", "reg.b/mirror/app:latest")
     registry = Registry()
     assert run_push(tmp_path, refs, registry) == ["reg.a/app:1", "reg.b/mirror/app:1"]

@@ -74,10 +74,15 @@ def parse_secrets(text: str, *, name: str = "secrets") -> tuple[Secret, ...]:
             continue
         secret_id, _, source = line.partition("=")
         kind, sep, where = source.strip().partition(":")
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", secret_id.strip()) or kind not in ("env", "file") or not where:
+        if (
+            not re.fullmatch(r"[A-Za-z0-9_.-]+", secret_id.strip())
+            or kind not in ("env", "file")
+            or not where
+        ):
             raise UserError(
                 f"input {name!r}: {line!r} is not ID=env:VARIABLE or ID=file:PATH",
-                fix="e.g. `NPM_TOKEN=env:NPM_TOKEN`; in the Dockerfile: RUN --mount=type=secret,id=NPM_TOKEN …",
+                fix="e.g. `NPM_TOKEN=env:NPM_TOKEN`; in the Dockerfile: "
+                "RUN --mount=type=secret,id=NPM_TOKEN …",
             )
         secrets.append(Secret(secret_id.strip(), kind, where.strip()))
     return tuple(secrets)

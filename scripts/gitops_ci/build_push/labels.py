@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Mapping
 
-from gitops_ci.build.context import GitContext
+from gitops_ci.build_push.context import GitContext
 
 PREFIX = "org.opencontainers.image."
 

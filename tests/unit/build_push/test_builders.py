@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build.builders import BUILDERS, select
-from gitops_ci.build.spec import BuildSpec, Secret
+from gitops_ci.build_push.builders import BUILDERS, select
+from gitops_ci.build_push.spec import BuildSpec, Secret
 from gitops_ci.errors import UserError
 
 SPEC = BuildSpec(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.build.conftest import APP, Rig
+from integration.build_push.conftest import APP, Rig
 from testing.outputs import read_github_output
 from testing.containers import skopeo_inspect
 from testing.registry import free_port
@@ -66,10 +66,15 @@ def test_builds_pushes_every_tag_and_outputs_the_digest_the_registry_holds(rig: 
     # One upload: the first tag is pushed, the others are added to its manifest in the registry.
     assert run.all_text.count("buildah push ") == 1, run.all_text
     for tag in expected_tags[1:]:
-        assert f"{image}:{tag}: tagged in the registry (the manifest just pushed, {out['digest']})" in run.all_text
+        assert (
+            f"{image}:{tag}: tagged in the registry (the manifest just pushed, {out['digest']})"
+            in run.all_text
+        )
 
 
-def test_push_false_builds_pushes_nothing_and_says_the_digest_is_unavailable(rig: Rig, tmp_path: Path) -> None:
+def test_push_false_builds_pushes_nothing_and_says_the_digest_is_unavailable(
+    rig: Rig, tmp_path: Path
+) -> None:
     run = rig.run(app_args(rig, "acme/local-only", "--push", "false"), push_env(rig, tmp_path), tmp_path)
     assert run.code == 0, run.all_text
     out = read_github_output(run.outputs)
@@ -92,7 +97,14 @@ def test_wrong_password_is_a_clear_error_pushes_nothing_and_never_shows_the_pass
 
 def test_a_registry_that_is_down_is_a_clear_error(rig: Rig, tmp_path: Path) -> None:
     down = f"127.0.0.1:{free_port()}"
-    args = ["--image", f"{down}/acme/app", "--context", str(APP), "--build-args", f"BASE_IMAGE={rig.base_image}"]
+    args = [
+        "--image",
+        f"{down}/acme/app",
+        "--context",
+        str(APP),
+        "--build-args",
+        f"BASE_IMAGE={rig.base_image}",
+    ]
     run = rig.run(args, push_env(rig, tmp_path), tmp_path)
     assert run.code == 1
     assert f"::error::registry {down} is not reachable" in run.stdout
@@ -109,7 +121,9 @@ def test_a_failing_dockerfile_step_is_reported_with_its_log_tail(rig: Rig, tmp_p
     run = rig.run(args, push_env(rig, tmp_path), tmp_path)
     assert run.code == 1
     (error,) = [line for line in run.stdout.splitlines() if line.startswith("::error::")]
-    assert error.startswith("::error::the image build failed (exit code 3) at step: RUN echo 'tests: 3 failed'")
+    assert error.startswith(
+        "::error::the image build failed (exit code 3) at step: RUN echo 'tests: 3 failed'"
+    )
     assert "tests: 3 failed" in error.split("%0A", 1)[1]
     assert rig.registry.tags("acme/broken") == []
 
@@ -135,7 +149,15 @@ def test_credential_build_args_and_secrets_never_reach_the_image(rig: Rig, tmp_p
     layers = tmp_path / "layers"
     creds = f"{rig.registry.username}:{rig.registry.password}"
     subprocess.run(
-        ["skopeo", "copy", "--src-tls-verify=false", "--src-creds", creds, f"docker://{ref}", f"dir:{layers}"],
+        [
+            "skopeo",
+            "copy",
+            "--src-tls-verify=false",
+            "--src-creds",
+            creds,
+            f"docker://{ref}",
+            f"dir:{layers}",
+        ],
         check=True,
         capture_output=True,
     )

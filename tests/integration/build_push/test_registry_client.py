@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from gitops_ci.build.login import Login
-from gitops_ci.build.registry import RegistryClient
-from gitops_ci.build.verify import Registries
+from gitops_ci.build_push.login import Login
+from gitops_ci.build_push.registry import RegistryClient
+from gitops_ci.build_push.verify import Registries
 from gitops_ci.errors import UserError
 
 MANIFEST = json.dumps({"schemaVersion": 2, "config": {"size": 100}, "layers": [{"size": 2000}]}).encode()

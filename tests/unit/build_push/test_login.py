@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build.builders import BUILDERS
-from gitops_ci.build.builders.base import Builder
-from gitops_ci.build.login import Login, logged_in
-from gitops_ci.build.runtime import Runtime
+from gitops_ci.build_push.builders import BUILDERS
+from gitops_ci.build_push.builders.base import Builder
+from gitops_ci.build_push.login import Login, logged_in
+from gitops_ci.build_push.runtime import Runtime
 from gitops_ci.secrets import Redactor
 
 LOGINS = (Login("reg.example", "ci", "pw-123"),)
@@ -64,7 +64,9 @@ def test_the_auth_file_is_gone_and_docker_also_logs_out_even_on_failure(
 
 
 @pytest.mark.parametrize("name", ["buildah", "podman"])
-def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(tmp_path: Path, name: str) -> None:
+def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(
+    tmp_path: Path, name: str
+) -> None:
     logins = (*LOGINS, Login("127.0.0.1:5000", "bot", "p:w=2"))
     with logged_in(BUILDERS[name], logins, runtime(), frozenset()) as authfile:
         assert stat.S_IMODE(os.stat(authfile).st_mode) == 0o600

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_ci.build.builders.buildah import BuildahBuilder
+from gitops_ci.build_push.builders.buildah import BuildahBuilder
 
 
 class PodmanBuilder(BuildahBuilder):
