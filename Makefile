@@ -8,7 +8,7 @@ STAMP := $(VENV)/.gitops-ci-installed
 PYTEST_ARGS ?=
 EXAMPLE_WORKFLOWS := $(wildcard examples/app/.github/workflows/*.yml examples/workflow-templates/*.yml)
 
-.PHONY: all venv lint format test unit demo bench clean
+.PHONY: all venv lint lint-tools format test unit demo bench clean
 
 all: test
 
@@ -20,13 +20,26 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-lint: venv
+# actionlint silently skips its shellcheck rule when shellcheck is missing: where tools are
+# required (CI), a missing shellcheck fails lint instead.
+lint-tools:
+	@if ! command -v shellcheck >/dev/null; then \
+	  if [ "$${GITOPS_CI_REQUIRE_TOOLS:-}" = 1 ]; then \
+	    echo "shellcheck is not installed, so actionlint would not check any run: script;" \
+	      "install it: bash scripts/install-system-deps.sh (or apt-get install shellcheck)" >&2; exit 1; \
+	  fi; \
+	  echo "warning: shellcheck is not installed: actionlint skips the run: scripts" >&2; \
+	fi
+
+# The examples are what people copy: they also pass zizmor's pedantic persona.
+lint: venv lint-tools
 	$(BIN)/black --check --quiet scripts tests benchmarks
 	$(BIN)/flake8 scripts tests benchmarks
 	$(BIN)/mypy --strict scripts
 	$(BIN)/actionlint -no-color
 	$(BIN)/actionlint -no-color $(EXAMPLE_WORKFLOWS)
 	$(BIN)/zizmor --offline --no-progress --quiet . $(EXAMPLE_WORKFLOWS)
+	$(BIN)/zizmor --offline --no-progress --quiet --persona pedantic $(EXAMPLE_WORKFLOWS)
 
 format: venv
 	$(BIN)/black scripts tests benchmarks

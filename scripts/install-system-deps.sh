@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Debian packages the tests and `make demo` need: git, python3-venv, a daemonless container
 # builder (buildah), a registry (docker-registry), skopeo, a static busybox for the local base
-# image and htpasswd (apache2-utils). Installs what is missing when run as root with apt-get;
+# image, htpasswd (apache2-utils) and shellcheck (actionlint checks every `run:` script with it). Installs what is missing when run as root with apt-get;
 # otherwise says exactly what is missing and how to get it, and exits 1.
 set -euo pipefail
 
-PACKAGES=(git make python3-venv ca-certificates buildah docker-registry skopeo busybox-static apache2-utils)
+PACKAGES=(git make python3-venv ca-certificates buildah docker-registry skopeo busybox-static apache2-utils shellcheck)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
