@@ -19,6 +19,7 @@ import pytest
 from testing.bump_cli import DEPLOYMENT, INFRA, SHOP, Cli, Run
 from testing.forge import Forge, git
 from testing.git_http import GitServer
+from testing.github_fake import FakeGitHub
 
 BUMP = ("bump-manifest", "--mode", "commit", "--infra-repo", INFRA, "--image", SHOP, "--environment", "prod")
 PROD = "envs/prod/shop-api.yaml"
@@ -276,3 +277,16 @@ def test_trailers_and_history_show_the_source_time(
     assert table.returncode == 0, table.text
     header, first = _stdout(table)[:2]
     assert "SOURCE TIME" in header and UTC[3] in first
+
+
+def test_pr_mode_opens_no_pull_request_for_an_older_build(
+    infra: Forge, cli: Cli, app: tuple[Path, list[str]], github: FakeGitHub
+) -> None:
+    assert _bump(cli, app, 9).returncode == 0
+
+    run = cli(*BUMP, "--tag", "2.0.2", "--mode", "pr", env=_build(app, 2))
+
+    assert run.returncode == 0, run.text
+    assert run.outputs["changed"] == "false" and run.outputs["held"] == f"{SHOP}:2.0.2"
+    assert run.outputs["pr-operation"] == "none" and github.open_pulls(INFRA) == []
+    assert infra.branches(INFRA) == ["main"] and _pinned(infra) == f"{SHOP}:2.0.9"
