@@ -123,10 +123,10 @@ def run_commit(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or git.default_branch()
     git.clone(base, sparse=sparse_patterns(req.scope), depth=history_depth(req))
     for attempt in range(1, req.attempts + 1):
-        plan, mine, held = plan_guarded(git, req)
+        plan, narrowed, held = plan_guarded(git, req)
         if not plan.changed or req.dry_run:
             return replace(_unpushed(plan, git, attempt), held=held)
-        sha = _commit(mine, git, plan)
+        sha = _commit(narrowed, git, plan)
         if git.push(base).ok:
             svc.log(f"pushed {sha[:12]} to {base} (attempt {attempt})")
             return replace(_pushed(plan, sha, attempt), held=held)
@@ -166,7 +166,7 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or api.repository(req.full_name).default_branch
     git.clone(base, sparse=sparse_patterns(req.scope), depth=history_depth(req))
     base_head = git.rev_parse("HEAD")
-    plan, mine, held = plan_guarded(git, req)
+    plan, narrowed, held = plan_guarded(git, req)
     # The branch is named after every target, so a run keeps its PR when one image is held.
     branch = message.branch_name(
         req.branch_template, message.fields(req.targets, req.environment, req.source)
@@ -174,12 +174,12 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
     if not plan.changed or req.dry_run:
         unpushed = _unpushed(plan, git, 1)
         return replace(unpushed, branch=branch, commit_sha="" if plan.changed else base_head, held=held)
-    values = message.fields(mine.targets, mine.environment, mine.source)
-    sha = _commit(mine, git, plan)
-    sha, pushed, attempts = _push_branch(mine, svc, git, branch, base_head)
+    values = message.fields(narrowed.targets, narrowed.environment, narrowed.source)
+    sha = _commit(narrowed, git, plan)
+    sha, pushed, attempts = _push_branch(narrowed, svc, git, branch, base_head)
     title = svc.redactor.redact(message.render(req.message_template, values, name="message-template"))
     body = svc.redactor.redact(
-        message.pr_body(plan, message.unified_diff(plan.edits), req.source, _trailers(mine))
+        message.pr_body(plan, message.unified_diff(plan.edits), req.source, _trailers(narrowed))
     )
     pull, operation = _open_or_update(req, api, branch, base, title, body, pushed)
     warnings = _decorate(req, api, pull.number)

@@ -3,9 +3,8 @@ calls the write-back core, and shows its result (outputs, summary, text or --jso
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
