@@ -28,6 +28,7 @@ class Deployment:
     source_commit: str = ""
     workflow_run: str = ""
     rollback_of: str = ""
+    source_time: str = ""  # the Source-Time: trailer, the source commit's time (UTC ISO 8601)
 
     def as_dict(self) -> dict[str, str]:
         return {k: v or "" for k, v in self.__dict__.items()}
@@ -75,6 +76,7 @@ def _deployments(sha: str, when: str, author: str, pairs: list[tuple[str, str]])
                 first.get("source-commit", ""),
                 first.get("workflow-run", ""),
                 first.get("rollback-of", ""),
+                first.get("source-time", ""),
             )
         )
     return out
@@ -124,11 +126,27 @@ def _choose(history: Sequence[Deployment], current: Deployment, to: str) -> Depl
     return None
 
 
+def recorded(history: Sequence[Deployment], target: Target) -> Deployment | None:
+    """The newest deployment that pinned exactly the target's tag and digest."""
+    tag = None if target.digest_only else target.tag
+    return next((d for d in history if (d.tag, d.digest) == (tag, target.digest)), None)
+
+
 def table(deployments: Sequence[Deployment]) -> str:
-    rows = [("WHEN", "WHO", "ENV", "IMAGE", "SOURCE", "INFRA COMMIT")]
+    rows = [("WHEN", "WHO", "ENV", "IMAGE", "SOURCE", "SOURCE TIME", "INFRA COMMIT")]
     for d in deployments:
         source = f"{d.source_repository}@{d.source_commit[:7]}" if d.source_commit else ""
         note = f" (rollback of {d.rollback_of[:7]})" if d.rollback_of else ""
-        rows.append((d.when, d.who, d.environment or "-", d.image + note, source or "-", d.infra_commit[:12]))
+        rows.append(
+            (
+                d.when,
+                d.who,
+                d.environment or "-",
+                d.image + note,
+                source or "-",
+                d.source_time or "-",
+                d.infra_commit[:12],
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)

@@ -6,6 +6,7 @@ import difflib
 import re
 import string
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
 from gitops_ci.bump.model import FileEdit, Plan, Target
@@ -30,6 +31,7 @@ class Source:
     actor: str = ""
     run_url: str = ""
     server_url: str = "https://github.com"
+    time: str = ""  # the source commit's time, UTC ISO 8601 (`iso_utc`); "" when unknown
 
     @staticmethod
     def from_environ(environ: Mapping[str, str]) -> "Source":
@@ -42,6 +44,19 @@ class Source:
         if not (self.repository and self.commit):
             return ""
         return f"{self.server_url}/{self.repository}/commit/{self.commit}"
+
+
+def utc_time(text: str) -> datetime | None:
+    """An ISO 8601 time with its zone (git's `%cI`, GitHub's payloads, `...Z`) in UTC; else None."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value.astimezone(timezone.utc) if value.tzinfo else None
+
+
+def iso_utc(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reference(target: Target) -> str:
@@ -90,6 +105,7 @@ def trailers(
     for key, value in (
         ("Source-Repository", source.repository),
         ("Source-Commit", source.commit),
+        ("Source-Time", source.time),
         ("Workflow-Run", source.run_url),
         ("Deployed-By", source.actor),
         ("Environment", environment),

@@ -2,7 +2,8 @@
 
 A rejected push means another pipeline got there first: fetch the new head, plan and apply the
 edit again on it (never rebase a stale commit) and retry after a jittered backoff; when the new
-head already pins the target, finish as a no-op.
+head already pins the target, finish as a no-op. Every attempt first asks the downgrade guard
+(`bump.downgrade`) which targets the head already runs a newer build of, and leaves those out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from gitops_ci.bump import engine, message
+from gitops_ci.bump import downgrade, engine, history, message
 from gitops_ci.bump.message import Source
 from gitops_ci.bump.model import Change, Plan, Scope, Skipped, Target
 from gitops_ci.errors import UserError
@@ -52,6 +53,7 @@ class Request:
     api_url: str = "https://api.github.com"
     api_policy: RetryPolicy = RetryPolicy()
     extra_trailers: tuple[tuple[str, str], ...] = ()
+    allow_downgrade: bool = False  # replace a pin even when its recorded source is newer
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Result:
     diff: str = ""
     attempts: int = 0
     warnings: tuple[str, ...] = field(default=())
+    held: tuple[downgrade.Held, ...] = ()  # targets not pinned: the infra repo runs a newer build
 
 
 @dataclass(frozen=True)
@@ -118,15 +121,15 @@ def run(req: Request, svc: Services) -> Result:
 # -- commit mode -------------------------------------------------------------------------
 def run_commit(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or git.default_branch()
-    git.clone(base, sparse=sparse_patterns(req.scope))
+    git.clone(base, sparse=sparse_patterns(req.scope), depth=history_depth(req))
     for attempt in range(1, req.attempts + 1):
-        plan = plan_or_fail(git, req)
+        plan, narrowed, held = plan_guarded(git, req)
         if not plan.changed or req.dry_run:
-            return _unpushed(plan, git, attempt)
-        sha = _commit(req, git, plan)
+            return replace(_unpushed(plan, git, attempt), held=held)
+        sha = _commit(narrowed, git, plan)
         if git.push(base).ok:
             svc.log(f"pushed {sha[:12]} to {base} (attempt {attempt})")
-            return _pushed(plan, sha, attempt)
+            return replace(_pushed(plan, sha, attempt), held=held)
         svc.log(f"push to {base} rejected: the branch moved; re-applying the edit on its new head")
         _wait_and_refresh(req, svc, git, base, attempt)
     raise _gave_up(req, base)
@@ -135,7 +138,7 @@ def run_commit(req: Request, svc: Services, git: Git) -> Result:
 def _wait_and_refresh(req: Request, svc: Services, git: Git, base: str, attempt: int) -> None:
     if attempt < req.attempts:
         svc.sleep(backoff(req.backoff, attempt))
-    head = git.fetch(base)
+    head = git.fetch(base, depth=history_depth(req))
     if head is None:
         raise UserError(f"branch {base!r} disappeared from the infra repo while pushing")
     git.reset_to(head, branch=base)
@@ -161,18 +164,22 @@ def _gave_up(req: Request, branch: str) -> UserError:
 def run_pr(req: Request, svc: Services, git: Git) -> Result:
     api = GitHubApi(base_url=req.api_url, token=req.token, policy=req.api_policy)
     base = req.base_branch or api.repository(req.full_name).default_branch
-    git.clone(base, sparse=sparse_patterns(req.scope))
+    git.clone(base, sparse=sparse_patterns(req.scope), depth=history_depth(req))
     base_head = git.rev_parse("HEAD")
-    plan = plan_or_fail(git, req)
-    values = message.fields(req.targets, req.environment, req.source)
-    branch = message.branch_name(req.branch_template, values)
+    plan, narrowed, held = plan_guarded(git, req)
+    # The branch is named after every target, so a run keeps its PR when one image is held.
+    branch = message.branch_name(
+        req.branch_template, message.fields(req.targets, req.environment, req.source)
+    )
     if not plan.changed or req.dry_run:
-        return replace(_unpushed(plan, git, 1), branch=branch, commit_sha="" if plan.changed else base_head)
-    sha = _commit(req, git, plan)
-    sha, pushed, attempts = _push_branch(req, svc, git, branch, base_head)
+        unpushed = _unpushed(plan, git, 1)
+        return replace(unpushed, branch=branch, commit_sha="" if plan.changed else base_head, held=held)
+    values = message.fields(narrowed.targets, narrowed.environment, narrowed.source)
+    sha = _commit(narrowed, git, plan)
+    sha, pushed, attempts = _push_branch(narrowed, svc, git, branch, base_head)
     title = svc.redactor.redact(message.render(req.message_template, values, name="message-template"))
     body = svc.redactor.redact(
-        message.pr_body(plan, message.unified_diff(plan.edits), req.source, _trailers(req))
+        message.pr_body(plan, message.unified_diff(plan.edits), req.source, _trailers(narrowed))
     )
     pull, operation = _open_or_update(req, api, branch, base, title, body, pushed)
     warnings = _decorate(req, api, pull.number)
@@ -189,6 +196,7 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
         message.unified_diff(plan.edits),
         attempts,
         warnings,
+        held,
     )
 
 
@@ -252,6 +260,33 @@ def plan_or_fail(git: Git, req: Request) -> Plan:
             fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
         )
     return plan
+
+
+def history_depth(req: Request) -> int | None:
+    """The whole history (commits and trees, no blobs) when the guard must read its trailers."""
+    return None if guarding(req) else 1
+
+
+def guarding(req: Request) -> bool:
+    return not req.allow_downgrade and bool(req.source.time)
+
+
+def plan_guarded(git: Git, req: Request) -> tuple[Plan, Request, tuple[downgrade.Held, ...]]:
+    """The plan without the targets the head already runs a newer build of, and the request
+    narrowed to the targets kept (its commit message and trailers name only those)."""
+    plan = plan_or_fail(git, req)
+    if not guarding(req) or not plan.changed:
+        return plan, req, ()
+    assert git.workdir is not None
+    deployments = history.parse_log(git.log(history.LOG_FORMAT, "HEAD"))
+    held = downgrade.held(git.workdir, plan, req.targets, req.scope, req.environment, req.source, deployments)
+    if not held:
+        return plan, req, ()
+    kept = tuple(t for t in req.targets if t not in {h.target for h in held})
+    narrowed = replace(req, targets=kept)
+    if not kept:
+        return Plan(skipped=plan.skipped, matched=plan.matched), narrowed, held
+    return engine.plan(git.workdir, kept, req.scope), narrowed, held
 
 
 def _commit(req: Request, git: Git, plan: Plan) -> str:

@@ -124,6 +124,8 @@ COMMAND = Command(
         bump_writeback.ON_MISSING_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
+        bump_writeback.ALLOW_DOWNGRADE_OPTION,
+        bump_writeback.SOURCE_TIME_OPTION,
         *bump_writeback.OPTIONS,
         JSON_OPTION,
     ),
@@ -137,5 +139,6 @@ COMMAND = Command(
         ("pr-number", "pr mode: the pull request number"),
         ("pr-url", "pr mode: the pull request URL"),
         ("pr-operation", "pr mode: created, updated or none"),
+        ("held", "commit and pr modes: images not pinned because the infra repo runs a newer build"),
     ),
 )

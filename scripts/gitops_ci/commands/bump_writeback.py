@@ -3,16 +3,22 @@ calls the write-back core, and shows its result (outputs, summary, text or --jso
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Mapping
 
+from gitops_ci.build_push.context import read_event
 from gitops_ci.bump import message, writeback
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.git import BOT_EMAIL, BOT_NAME, Identity
+from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
 from gitops_ci.github_api import RetryPolicy
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list
-from gitops_ci.runner import Console
+from gitops_ci.runner import Annotation, Console
+
+_COMMIT = re.compile(r"[0-9a-f]{7,40}")
 
 
 def parse_seconds(text: str, *, name: str = "value") -> float:
@@ -25,6 +31,20 @@ def parse_seconds(text: str, *, name: str = "value") -> float:
     return value
 
 
+def parse_time(text: str, *, name: str = "value") -> str:
+    """An ISO 8601 time with its zone, as UTC `YYYY-MM-DDTHH:MM:SSZ`; blank stays unknown."""
+    if not text.strip():
+        return ""
+    value = message.utc_time(text)
+    if value is None:
+        raise UserError(
+            f"input {name!r}: {text!r} is not an ISO 8601 time with a zone",
+            fix="write it as git prints it (`git log -1 --format=%cI`), e.g. 2026-12-01T09:30:00+01:00 "
+            "or 2026-12-01T08:30:00Z",
+        )
+    return message.iso_utc(value)
+
+
 # Inputs that bump-manifest and rollback share, spelled once.
 PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
 ON_MISSING_OPTION = Option(
@@ -32,6 +52,19 @@ ON_MISSING_OPTION = Option(
 )
 DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
 TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
+# Inputs of the commands that deploy a build (bump-manifest; rollback always allows a downgrade).
+ALLOW_DOWNGRADE_OPTION = Option(
+    "allow-downgrade",
+    "replace a pin even when the infra repo records a newer source commit for it",
+    parse_bool,
+    "false",
+)
+SOURCE_TIME_OPTION = Option(
+    "source-time",
+    "the source commit's time, ISO 8601 (default: git's commit time in GITHUB_WORKSPACE, "
+    "else the push event's head_commit.timestamp)",
+    parse_time,
+)
 
 OPTIONS = (
     Option("base-branch", "the infra repo's branch to deploy to (default: its default branch)"),
@@ -86,7 +119,7 @@ def request(
         base_branch=values["base_branch"],
         scope=scope,
         environment=values["environment"],
-        source=message.Source.from_environ(env),
+        source=run_source(ctx, values),
         identity=Identity(values["author_name"], values["author_email"]),
         signoff=values["signoff"],
         message_template=values["message_template"],
@@ -103,7 +136,41 @@ def request(
         api_url=env.get("GITHUB_API_URL", "") or "https://api.github.com",
         api_policy=RetryPolicy(backoff=values["retry_backoff"], max_wait=values["api_max_wait"]),
         extra_trailers=extra,
+        allow_downgrade=bool(values.get("allow_downgrade")),
     )
+
+
+def run_source(ctx: Context, values: Values) -> message.Source:
+    """The run context (GITHUB_*) and the source commit's time: the one place both are read."""
+    source = message.Source.from_environ(ctx.environ)
+    given = str(values.get("source_time") or "")
+    if given or not _COMMIT.fullmatch(source.commit):
+        return replace(source, time=given)
+    return replace(source, time=_git_time(ctx, source.commit) or _event_time(ctx.environ, source.commit))
+
+
+def _git_time(ctx: Context, commit: str) -> str:
+    """The committer time of `commit` in the app checkout (GITHUB_WORKSPACE, else the cwd)."""
+    where = Path(ctx.environ.get("GITHUB_WORKSPACE") or ctx.cwd)
+    git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=where)
+    try:
+        text = git.log("%cI", "-1", commit, "--")
+    except UserError:  # not a checkout, or the commit is not in it
+        return ""
+    value = message.utc_time(text)
+    return message.iso_utc(value) if value else ""
+
+
+def _event_time(environ: Mapping[str, str], commit: str) -> str:
+    """The push event's head_commit.timestamp, when that head is the source commit."""
+    try:
+        head = read_event(environ.get("GITHUB_EVENT_PATH", "")).get("head_commit")
+    except UserError:
+        return ""
+    if not isinstance(head, dict) or head.get("id") != commit:
+        return ""
+    value = message.utc_time(str(head.get("timestamp") or ""))
+    return message.iso_utc(value) if value else ""
 
 
 def services(ctx: Context) -> writeback.Services:
@@ -123,6 +190,15 @@ def _run(ctx: Context, values: Values) -> int:
 
     inputs = edit_inputs(ctx, values)
     req = request(ctx, values, inputs.targets, inputs.scope)
+    if not req.allow_downgrade and not req.source.time:
+        ctx.console.annotate(
+            Annotation(
+                "notice",
+                "the source commit's time is unknown, so this bump cannot tell whether the infra repo "
+                "already runs a newer build; pass source-time (or run with the app checked out in "
+                "GITHUB_WORKSPACE) to turn the downgrade check on",
+            )
+        )
     report(ctx.console, writeback.run(req, services(ctx)), dry_run=req.dry_run)
     return 0
 
@@ -143,10 +219,13 @@ def document(result: writeback.Result, *, dry_run: bool) -> dict[str, Any]:
         "pr_operation": result.pr_operation,
         "branch": result.branch,
         "attempts": result.attempts,
+        "held": [{"image": message.reference(h.target), "notice": h.notice} for h in result.held],
     }
 
 
 def text(result: writeback.Result, *, dry_run: bool) -> str:
+    if not result.changed and result.held:
+        return "Nothing pinned: the infra repo already runs a newer build of every image."
     if dry_run:
         return (
             result.diff or "Nothing to change: every pin is already at the target."
@@ -165,6 +244,8 @@ def text(result: writeback.Result, *, dry_run: bool) -> str:
 def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None:
     for warning in result.warnings:
         console.warning(warning)
+    for held in result.held:
+        console.annotate(Annotation("notice", held.notice))
     doc = document(result, dry_run=dry_run)
     console.set_outputs(
         {
@@ -175,6 +256,7 @@ def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None
             "pr-operation": result.pr_operation,
             "files": "\n".join(result.files),
             "changes": doc["changes"],
+            "held": "\n".join(item["image"] for item in doc["held"]),
         }
     )
     console.summary(_summary(result, dry_run=dry_run))
@@ -183,10 +265,13 @@ def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None
 
 def _summary(result: writeback.Result, *, dry_run: bool) -> str:
     head = "### bump-manifest" + (" (dry run)" if dry_run else "")
+    held = "".join(f"\n> {h.notice}\n" for h in result.held)
+    if not result.changed and held:
+        return f"{head}\n\n{text(result, dry_run=dry_run)}\n{held}"
     if not result.changed:
         return f"{head}\n\nNothing to change: the infra repo already pins the target.\n"
     rows = [f"| `{c.file}:{c.line}` | `{c.old}` | `{c.new}` |" for c in result.changes]
     tail = [f"Commit `{result.commit_sha}`"] if result.commit_sha else []
     if result.pr_url:
         tail.append(f"Pull request ({result.pr_operation}): {result.pr_url}")
-    return "\n".join([head, "", "| Where | Old | New |", "|---|---|---|", *rows, "", *tail, ""])
+    return "\n".join([head, "", "| Where | Old | New |", "|---|---|---|", *rows, "", *tail, ""]) + held

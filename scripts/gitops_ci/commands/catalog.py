@@ -49,6 +49,7 @@ INPUTS: dict[str, frozenset[str]] = {
     ),
     "bump-manifest": frozenset(
         {
+            "allow-downgrade",
             "api-max-wait",
             "author-email",
             "author-name",
@@ -77,6 +78,7 @@ INPUTS: dict[str, frozenset[str]] = {
             "reviewers",
             "set",
             "signoff",
+            "source-time",
             "tag",
             "team-reviewers",
             "token",

@@ -6,6 +6,7 @@ GitOps-friendly: history is never rewritten; the cluster syncs the new commit li
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,26 @@ def handle(ctx: Context, values: Values) -> int:
     return _local(ctx, values, scope, Path(ctx.cwd, values["infra_dir"]))
 
 
-def _choose(deployments: list[history.Deployment], values: Values) -> tuple[Target, history.Deployment]:
+def _choose(
+    deployments: list[history.Deployment], values: Values
+) -> tuple[Target, history.Deployment, history.Deployment | None]:
+    """The image to restore, the deployment it replaces, and the recorded one it restores."""
     mine = history.select(deployments, values["image"], values["environment"])
     target, current = history.rollback_target(mine, values["image"], values["to"])
-    return target, current
+    return target, current, history.recorded(mine, target)
+
+
+def _restored(run: message.Source, restored: history.Deployment | None) -> message.Source:
+    """The trailers name the build the pin runs again (its source commit and time), not the
+    rollback run's; the downgrade guard of later bumps compares against that build."""
+    if restored is None:
+        return replace(run, repository="", commit="", time="")
+    return replace(
+        run,
+        repository=restored.source_repository,
+        commit=restored.source_commit,
+        time=restored.source_time,
+    )
 
 
 def _remote(ctx: Context, values: Values, scope: Scope) -> int:
@@ -48,19 +65,22 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
             log=ctx.console.debug,
         )
         git.clone(probe.base_branch or git.default_branch(), sparse=("/.gitops-ci-none",), depth=None)
-        target, current = _choose(read(ctx, git.workdir or Path(tmp)), values)
+        target, current, restored = _choose(read(ctx, git.workdir or Path(tmp)), values)
     ctx.console.info(
         f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) "
         f"to {message.reference(target)}"
     )
-    req = bump_writeback.request(ctx, values, (target,), scope, (("Rollback-Of", current.infra_commit),))
+    # A rollback replaces a newer build by design: the downgrade guard is off.
+    allowed = {**values, "allow_downgrade": True}
+    req = bump_writeback.request(ctx, allowed, (target,), scope, (("Rollback-Of", current.infra_commit),))
+    req = replace(req, source=_restored(req.source, restored))
     result = writeback.run(req, bump_writeback.services(ctx))
     bump_writeback.report(ctx.console, result, dry_run=req.dry_run)
     return 0
 
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
-    target, current = _choose(read(ctx, infra_dir), values)
+    target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope)
     result = writeback.Result(
         plan.changed,
@@ -73,7 +93,7 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
         engine.apply(infra_dir, plan)
         git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=infra_dir)
         git.add(plan.files)
-        source = message.Source.from_environ(ctx.environ)
+        source = _restored(bump_writeback.run_source(ctx, values), restored)
         pairs = message.trailers(
             (target,), values["environment"], source, (("Rollback-Of", current.infra_commit),)
         )
