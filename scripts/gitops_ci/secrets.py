@@ -55,8 +55,10 @@ class Redactor:
         spans: list[tuple[int, int]] = []
         for mark in _ELLIPSIS.finditer(text):
             head, tail = text[: mark.start()], text[mark.end() :]
-            before = max((_prefix_at_end(head, s) for s in long), default=0)
-            after = max((_suffix_at_start(tail, s) for s in long), default=0)
+            # A piece of a secret holds the 8 characters next to the ellipsis: test that first.
+            near_head, near_tail = head[-FRAGMENT_MIN:], tail[:FRAGMENT_MIN]
+            before = max((_prefix_at_end(head, s) for s in long if near_head in s), default=0)
+            after = max((_suffix_at_start(tail, s) for s in long if near_tail in s), default=0)
             if before:
                 spans.append((mark.start() - before, mark.start()))
             if after:
