@@ -52,20 +52,26 @@ class Redactor:
     def _redact_fragments(self, text: str) -> str:
         """Mask a secret's prefix that ends at an ellipsis and a secret's suffix that starts after one."""
         long = [s for s in self._secrets if len(s) > FRAGMENT_MIN]
+        reach = max((len(s) for s in long), default=0)  # a piece is shorter than its secret
         spans: list[tuple[int, int]] = []
         for mark in _ELLIPSIS.finditer(text):
-            head, tail = text[: mark.start()], text[mark.end() :]
+            head, tail = (
+                text[max(0, mark.start() - reach) : mark.start()],
+                text[mark.end() : mark.end() + reach],
+            )
             # A piece of a secret holds the 8 characters next to the ellipsis: test that first.
             near_head, near_tail = head[-FRAGMENT_MIN:], tail[:FRAGMENT_MIN]
-            before = max((_prefix_at_end(head, s) for s in long if near_head in s), default=0)
-            after = max((_suffix_at_start(tail, s) for s in long if near_tail in s), default=0)
+            before = max([_prefix_at_end(head, s) for s in long if near_head in s] or [0])
+            after = max([_suffix_at_start(tail, s) for s in long if near_tail in s] or [0])
             if before:
                 spans.append((mark.start() - before, mark.start()))
             if after:
                 spans.append((mark.end(), mark.end() + after))
-        for start, end in reversed(_merged(spans)):
-            text = text[:start] + MASK + text[end:]
-        return text
+        pieces, done = [], 0
+        for start, end in _merged(spans):
+            pieces += [text[done:start], MASK]
+            done = end
+        return "".join(pieces) + text[done:]
 
     def redact_args(self, args: Iterable[str]) -> list[str]:
         return [self.redact(arg) for arg in args]
