@@ -1,6 +1,7 @@
 """The one class that runs git, one method per verb, every call through `proc.run`.
 
-The token reaches git only as an `http.<url>.extraHeader` set through the environment
+The token (and a `user:password@` taken out of an infra-repo URL, see
+`bump_writeback.request`) reaches git only as an `http.<url>.extraHeader` set through the environment
 (`GIT_CONFIG_COUNT` / `GIT_CONFIG_KEY_n` / `GIT_CONFIG_VALUE_n`, as git documents), scoped to
 the infra repo's host: never in the remote URL, never in `.git/config`, never in argv.
 """
@@ -49,14 +50,16 @@ def auth_prefix(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def auth_env(url: str, token: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """Config entries, as environment variables, that send the token to the infra repo's host."""
+def auth_env(url: str, token: str, environ: Mapping[str, str], username: str = "") -> dict[str, str]:
+    """Config entries, as environment variables, that send the token to the infra repo's host:
+    Basic `username:token` as git would send it (`x-access-token`, GitHub's name for a token,
+    when no user is given)."""
     entries = [("credential.helper", ""), ("core.askPass", "")]
     # The clone is thrown away: a detached auto-gc or maintenance run would still be writing
     # into .git while the temporary folder is removed (seen under 20 concurrent bumps).
     entries += [("gc.auto", "0"), ("maintenance.auto", "false")]
     if token and url.startswith(("http://", "https://")):
-        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        basic = base64.b64encode(f"{username or 'x-access-token'}:{token}".encode()).decode()
         entries.append((f"http.{auth_prefix(url)}.extraHeader", f"Authorization: Basic {basic}"))
     start = int(environ.get("GIT_CONFIG_COUNT", "0") or 0)
     env = {"GIT_CONFIG_COUNT": str(start + len(entries))}
@@ -78,6 +81,7 @@ class Git:
         environ: Mapping[str, str],
         workdir: Path | None = None,
         log: Callable[[str], None] | None = None,
+        username: str = "",
     ) -> None:
         self.url = url
         self.workdir = workdir
@@ -85,7 +89,7 @@ class Git:
         self._log = log
         self._env = {
             **environ,
-            **auth_env(url, token, environ),
+            **auth_env(url, token, environ, username),
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_ASKPASS": "",
             "SSH_ASKPASS": "",

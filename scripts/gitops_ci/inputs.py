@@ -6,8 +6,9 @@ The parsers are pure functions that quote the offending text on error.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from gitops_ci.errors import UserError
 
@@ -82,6 +83,41 @@ def parse_str(text: str, *, name: str = "value") -> str:
     return text
 
 
+def parse_http_url(text: str, *, name: str = "value") -> str:
+    """An http:// or https:// URL with a host, or "" (not given). The message never quotes the
+    URL (webhook URLs are secrets), only its scheme."""
+    value = text.strip()
+    if not value:
+        return ""
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return value
+    shown = (
+        f"its scheme is {parts.scheme + '://'!r}" if "://" in value and parts.scheme else "it has no scheme"
+    )
+    if parts.scheme.lower() in ("http", "https"):
+        shown = "it has no host"
+    raise UserError(
+        f"input {name!r} is not an http(s) URL: {shown}",
+        fix=f"give {name} as the full URL the platform shows, starting with https://",
+    )
+
+
+def scrub(text: str) -> str:
+    """Text from outside (environment, argv, an event file) that Python decoded with
+    `surrogateescape` (or JSON `\\udcXX` escapes): invalid UTF-8 becomes U+FFFD, so that it can be
+    printed, written and sent. A message must never be lost to its own text."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte (from a JSON escape)
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 Kind = Callable[..., Any]
 
 
@@ -98,6 +134,9 @@ class Option:
     flag_only: bool = False  # never read from the environment or defaults (e.g. --json)
     metavar: str | None = None
     choices: tuple[str, ...] = field(default=())
+    # The secret parts of a value that is not secret as a whole (a URL's `user:password@`):
+    # masked the moment the input is read, like a secret.
+    secret_parts: Callable[[str], Sequence[str]] | None = None
 
     @property
     def env_name(self) -> str:
@@ -157,4 +196,4 @@ def resolve(
 
 
 def _parse(option: Option, text: str) -> Any:
-    return option.kind(text, name=option.name)
+    return option.kind(scrub(text), name=option.name)

@@ -15,7 +15,7 @@ from gitops_ci import __version__, defaults
 from gitops_ci.commands import COMMANDS, catalog, load, load_all
 from gitops_ci.commands.base import Command, Context
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import Option, parse_bool, resolve
+from gitops_ci.inputs import Option, defaults_text, parse_bool, resolve, scrub
 from gitops_ci.runner import Console
 
 # Always secret when present, whichever command runs.
@@ -125,18 +125,28 @@ def resolve_inputs(
     values: dict[str, Any] = {}
     for option in command.options:
         raw = flags.get(option.dest)
-        if option.secret:
-            for text in _secret_texts(option, raw, environ):
-                console.mask(text)
+        for text in _secret_texts(option, raw, environ, command_defaults):
+            console.mask(text)
         values[option.dest] = resolve(option, raw, environ, command_defaults).value
     return values
 
 
-def _secret_texts(option: Option, raw: Any, environ: Mapping[str, str]) -> list[str]:
+def _secret_texts(
+    option: Option, raw: Any, environ: Mapping[str, str], command_defaults: Mapping[str, object]
+) -> list[str]:
+    """What to mask of an option before it is parsed: the whole value of a secret, the secret
+    parts of one that has some (from every place the value can come from)."""
+    if not (option.secret or option.secret_parts):
+        return []
     texts = [environ.get(name, "") for name in option.env_names]
     if isinstance(raw, str):
         texts.append(raw)
-    return [t for t in texts if t]
+    if option.name in command_defaults:
+        texts.append(defaults_text(command_defaults[option.name]))
+    texts = [scrub(t) for t in texts if t]
+    if option.secret_parts is None:
+        return texts
+    return [part for text in texts for part in option.secret_parts(text)] + (texts if option.secret else [])
 
 
 def entry() -> None:

@@ -262,3 +262,29 @@ def test_coverage_min_without_pytest_cov_fails_pytest_and_says_what_to_add(tmp_p
     (finding,) = [f for f in gate.report["findings"] if f["code"] == "coverage"]
     assert "pytest-cov is not installed" in finding["message"] and "add pytest-cov" in finding["message"]
     assert gate.report["failed_tools"] == ["pytest"]
+
+
+LEAKY_TOKEN = "ghs_QGtokenSecretForTheReportTest0123456789tTOKEN5566bb"  # as in leaky/check_leak.py
+
+
+def test_report_files_hold_no_secret_nor_a_shortened_piece_of_one(tmp_path: Path) -> None:
+    """A failing test prints a known secret and compares it: pytest shows it whole in the diff
+    and shortened ('ghs_QGtokenS...tTOKEN5566bb') in the assertion line (issue 18, point 2)."""
+    gate = run_gate(
+        tmp_path,
+        "leaky",
+        "--tools",
+        "pytest",
+        env={"GITHUB_TOKEN": LEAKY_TOKEN, "INPUT_PYTEST_ARGS": "-o junit_logging=all"},
+    )
+    report_dir = tmp_path / "runner-temp" / "gitops-ci-quality-gate"
+    junit = (report_dir / "pytest-junit.xml").read_text()
+    report_json = (report_dir / "quality-gate.json").read_text()
+
+    assert gate.code == 1 and gate.tool("pytest")["status"] == "failed", gate.stderr
+    assert "test_the_token_is_printed_and_compared" in junit and "token in use: ***" in junit
+    assert "...***" in junit or "***...***" in junit, "pytest did not shorten the value"
+    log = "\n".join(line for line in gate.stdout.splitlines() if not line.startswith("::add-mask::"))
+    pieces = {LEAKY_TOKEN[i : i + 12] for i in range(len(LEAKY_TOKEN) - 11)}
+    for where, text in (("junit", junit), ("json", report_json), ("log", log), ("summary", gate.summary)):
+        assert not [p for p in pieces if p in text], f"a piece of the secret is in the {where}"

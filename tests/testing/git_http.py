@@ -1,7 +1,8 @@
 """A real git smart-HTTP server on loopback: `git http-backend` (CGI) behind token auth.
 
-Accepts `Authorization: Basic base64(<any user>:TOKEN)` (how git sends `x-access-token:TOKEN`)
-and `Authorization: Bearer TOKEN`. Tokens in `read_only` may fetch but not push (403), like a
+Accepts `Authorization: Basic base64(<any user>:TOKEN)` (how git sends
+`x-access-token:TOKEN`), `Authorization: Bearer TOKEN`, and Basic `user:password` for the pairs
+in `accounts`. Tokens in `read_only` may fetch but not push (403), like a
 GitHub token without `contents: write`. Every request is recorded for assertions.
 """
 
@@ -40,6 +41,7 @@ class GitServer(LoopbackServer):
         self.forge = forge
         self.tokens = {token}
         self.read_only: set[str] = set()
+        self.accounts: set[str] = set()  # "user:password" pairs accepted as Basic credentials
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         super().__init__(_handler_for(self))
@@ -53,6 +55,14 @@ class GitServer(LoopbackServer):
 
     def pushes(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/git-receive-pack") and r.method == "POST"]
+
+    def account_of(self, header: str) -> str | None:
+        scheme, _, value = header.partition(" ")
+        try:
+            pair = base64.b64decode(value.strip()).decode() if scheme.lower() == "basic" else ""
+        except ValueError:
+            return None
+        return pair if pair in self.accounts else None
 
     def token_of(self, header: str) -> str | None:
         scheme, _, value = header.partition(" ")
@@ -93,7 +103,7 @@ def _handler_for(server: GitServer) -> type[BaseHTTPRequestHandler]:
 
         def _check(self, path: str, query: str, auth: str) -> int:
             token = server.token_of(auth)
-            if token not in server.tokens:
+            if token not in server.tokens and server.account_of(auth) is None:
                 return 401
             pushing = path.endswith("/git-receive-pack") or "service=git-receive-pack" in query
             if pushing and token in server.read_only:

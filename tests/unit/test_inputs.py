@@ -17,10 +17,12 @@ from gitops_ci.inputs import (
     defaults_text,
     parse_bool,
     parse_choice,
+    parse_http_url,
     parse_int,
     parse_list,
     parse_map,
     resolve,
+    scrub,
 )
 from gitops_ci.runner import Console
 
@@ -339,3 +341,41 @@ def test_secret_inputs_are_masked_the_moment_they_are_read(
     assert secret in values.values()
     assert f"::add-mask::{secret}" in out.getvalue().splitlines()
     assert console.redact(f"x {secret} y") == "x *** y"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "htps://hooks.slack.com/services/T/B/X",
+        "ftp://h.test/x",
+        "hooks.slack.com/services/T/B/X",
+        "https:///x",
+    ],
+)
+def test_parse_http_url_refuses_other_schemes_without_quoting_the_url(bad: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_http_url(bad, name="webhook-url")
+    assert (
+        "webhook-url" in str(caught.value)
+        and "/services/" not in str(caught.value)
+        and "h.test" not in str(caught.value)
+    )
+
+
+def test_parse_http_url_takes_http_and_https_and_nothing() -> None:
+    assert parse_http_url(" https://h.test/x ") == "https://h.test/x"
+    assert parse_http_url("http://127.0.0.1:8/x") == "http://127.0.0.1:8/x"
+    assert parse_http_url("") == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("fix: caf\udce9 cr\udce8me", "fix: caf\ufffd cr\ufffdme"),  # Latin-1 bytes, surrogateescaped
+        ("lone \ud800 surrogate", "lone ? surrogate"),  # from a JSON escape: stands for no byte
+        ("plain ünïcode", "plain ünïcode"),
+    ],
+)
+def test_scrub_turns_invalid_utf8_into_replacement_characters(raw: str, clean: str) -> None:
+    assert scrub(raw) == clean
+    scrub(raw).encode("utf-8")

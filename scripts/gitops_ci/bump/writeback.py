@@ -33,6 +33,7 @@ class Request:
     full_name: str  # OWNER/NAME when known (needed for pr mode), else ""
     targets: tuple[Target, ...]
     token: str = ""
+    username: str = ""  # with the token, the Basic credentials git sends ("": x-access-token)
     base_branch: str = ""
     scope: Scope = Scope()
     environment: str = ""
@@ -114,6 +115,7 @@ def run(req: Request, svc: Services) -> Result:
             environ=svc.environ,
             workdir=Path(tmp) / "infra",
             log=svc.log,
+            username=req.username,
         )
         return run_commit(req, svc, git) if req.mode == "commit" else run_pr(req, svc, git)
 

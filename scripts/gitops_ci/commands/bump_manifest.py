@@ -12,6 +12,7 @@ from gitops_ci.commands import bump_report, bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
+from gitops_ci.secrets import userinfo_secrets
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,11 @@ COMMAND = Command(
     options=(
         Option("mode", "edit (local files), commit or pr", parse_choice(("edit", "commit", "pr")), "edit"),
         Option("infra-dir", "the infra repo checkout to edit", default="."),
-        Option("infra-repo", "OWNER/NAME or a git URL of the infra repo (commit and pr modes)"),
+        Option(
+            "infra-repo",
+            "OWNER/NAME or a git URL of the infra repo (commit and pr modes)",
+            secret_parts=userinfo_secrets,
+        ),
         Option("image", "image repository, e.g. ghcr.io/acme/shop-api"),
         Option("tag", "the new tag"),
         Option("digest", "the new digest, sha256:<64 hex>"),

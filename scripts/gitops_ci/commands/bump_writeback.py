@@ -17,6 +17,7 @@ from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
 from gitops_ci.github_api import RetryPolicy
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list
 from gitops_ci.runner import Annotation, Console
+from gitops_ci.secrets import split_userinfo
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 
@@ -109,13 +110,18 @@ def request(
 ) -> writeback.Request:
     env = ctx.environ
     server = env.get("GITHUB_SERVER_URL", "") or "https://github.com"
-    url, full_name = writeback.resolve_repo(values["infra_repo"], server)
+    # A `user:password@` (or bare `TOKEN@`) pasted into the URL leaves it here, already masked
+    # (the option's secret_parts): git gets the URL without it and the credentials in the header.
+    bare, user, password = split_userinfo(values["infra_repo"])
+    url, full_name = writeback.resolve_repo(bare, server)
+    username, token = (user, password) if password else ("", user)
     return writeback.Request(
         mode=values["mode"],
         repo_url=url,
         full_name=full_name,
         targets=targets,
-        token=token_of(values, env, ctx.console),
+        token=token or token_of(values, env, ctx.console),
+        username=username,
         base_branch=values["base_branch"],
         scope=scope,
         environment=values["environment"],

@@ -14,10 +14,11 @@ from gitops_ci.commands import notify_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.http import RetryPolicy
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_http_url, parse_list, parse_map, scrub
 from gitops_ci.notify import deliver, template
 from gitops_ci.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, NotifyInputs, RunInfo, Target
 from gitops_ci.notify.registry import CHANNELS
+from gitops_ci.secrets import split_userinfo, url_secrets, userinfo_secrets
 
 
 def parse_seconds(text: str, *, name: str = "value") -> float:
@@ -61,6 +62,7 @@ def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
 def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
     event = _event(environ)
     stages = stage_outcomes(values["stage_outcomes"])
+    environ = {name: scrub(value) for name, value in environ.items() if name.startswith("GITHUB_")}
     return RunInfo(
         server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
         repository=environ.get("GITHUB_REPOSITORY", ""),
@@ -71,11 +73,11 @@ def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
         run_id=environ.get("GITHUB_RUN_ID", ""),
         run_number=environ.get("GITHUB_RUN_NUMBER", ""),
         run_attempt=environ.get("GITHUB_RUN_ATTEMPT", ""),
-        commit_message=values["commit_message"] or _event_message(event),
+        commit_message=values["commit_message"] or scrub(_event_message(event)),
         image_ref=values["image_ref"],
         digest=values["digest"],
         environment=values["environment"],
-        infra_repo=values["infra_repo"],
+        infra_repo=split_userinfo(values["infra_repo"])[0],
         infra_commit=values["infra_commit"],
         pr_url=values["pr_url"],
         stages=" · ".join(f"{OUTCOME_EMOJI[outcome]} {name}" for name, outcome in stages),
@@ -106,7 +108,7 @@ def _event(environ: Mapping[str, str]) -> dict[str, Any]:
     if not path:
         return {}
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return {}
@@ -157,7 +159,11 @@ COMMAND = Command(
             "auto",
         ),
         Option(
-            "webhook-url", "the incoming webhook URL (Slack, Teams Workflows, Discord or any)", secret=True
+            "webhook-url",
+            "the incoming webhook URL (Slack, Teams Workflows, Discord or any)",
+            parse_http_url,
+            secret=True,
+            secret_parts=url_secrets,
         ),
         Option(
             "status",
@@ -181,7 +187,9 @@ COMMAND = Command(
         Option("image-ref", "the image pushed, e.g. build-and-push's image-ref output"),
         Option("digest", "the image digest, sha256:<hex>"),
         Option("environment", "the environment deployed to"),
-        Option("infra-repo", "OWNER/NAME of the infra repo, to link infra-commit"),
+        Option(
+            "infra-repo", "OWNER/NAME of the infra repo, to link infra-commit", secret_parts=userinfo_secrets
+        ),
         Option("infra-commit", "bump-manifest's infra commit (SHA or URL)"),
         Option("pr-url", "bump-manifest's infra pull request URL"),
         Option(
@@ -209,7 +217,7 @@ COMMAND = Command(
         ),
         Option("slack-channel", "Slack channel ID or name for the bot token"),
         Option("slack-thread-ts", "Slack thread timestamp to reply in"),
-        Option("slack-api-url", "Slack Web API base URL", default="https://slack.com/api"),
+        Option("slack-api-url", "Slack Web API base URL", parse_http_url, "https://slack.com/api"),
         Option("timeout", "seconds for delivery, all retries included", parse_seconds, "30"),
         Option(
             "retry-backoff", "seconds before the first retry of a 5xx; doubles each time", parse_seconds, "1"

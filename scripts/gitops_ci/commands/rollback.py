@@ -18,6 +18,7 @@ from gitops_ci.commands.history import read
 from gitops_ci.errors import UserError
 from gitops_ci.git import Git, Identity
 from gitops_ci.inputs import Option, parse_choice
+from gitops_ci.secrets import userinfo_secrets
 
 
 def handle(ctx: Context, values: Values) -> int:
@@ -59,6 +60,7 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
         git = Git(
             url=probe.repo_url,
             token=probe.token,
+            username=probe.username,
             redactor=ctx.console.redactor,
             environ=ctx.environ,
             workdir=Path(tmp) / "infra",
@@ -110,7 +112,11 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
 def _options() -> tuple[Option, ...]:
     own: tuple[Any, ...] = (
         Option("mode", "commit or pr (with --infra-repo)", parse_choice(("commit", "pr")), "commit"),
-        Option("infra-repo", "OWNER/NAME or a git URL: roll back remotely with a pushed commit or a PR"),
+        Option(
+            "infra-repo",
+            "OWNER/NAME or a git URL: roll back remotely with a pushed commit or a PR",
+            secret_parts=userinfo_secrets,
+        ),
         Option("infra-dir", "or a local clone (with history): commit the rollback there", default="."),
         Option("image", "image repository to roll back"),
         Option("environment", "environment (overlay folder) to roll back"),

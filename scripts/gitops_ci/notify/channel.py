@@ -40,7 +40,8 @@ class Channel(Protocol):
 
 def encode(payload: Payload) -> bytes:
     """The exact bytes sent (and signed): compact UTF-8 JSON."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # "replace": text that slipped past `inputs.scrub` must not lose the whole message.
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
 
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "gitops-ci-notify"}

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import urllib.parse
-
 from gitops_ci.http import Http
 from gitops_ci.notify import message, registry
 from gitops_ci.notify.channel import encode
 from gitops_ci.notify.model import NotifyInputs, NotifyResult, Target
-from gitops_ci.secrets import Redactor
+from gitops_ci.secrets import Redactor, url_secrets
 
 
 def run(inputs: NotifyInputs) -> NotifyResult:
@@ -38,10 +36,7 @@ def redactor(target: Target) -> Redactor:
 
 
 def secret_texts(target: Target) -> list[str]:
-    """The secrets of a target, with a webhook URL's path and query on their own: error texts
-    show a URL in pieces (host and path apart)."""
-    texts = [target.webhook_url, target.slack_token, target.hmac_secret]
-    if target.webhook_url:
-        parts = urllib.parse.urlsplit(target.webhook_url)
-        texts.extend(p for p in (parts.path, parts.query) if len(p) >= 8)
+    """The secrets of a target, with every secret part of a webhook URL on its own (error texts
+    show a URL in pieces, a failing server may echo any of them): see `secrets.url_secrets`."""
+    texts = [target.webhook_url, target.slack_token, target.hmac_secret, *url_secrets(target.webhook_url)]
     return [t for t in texts if t]

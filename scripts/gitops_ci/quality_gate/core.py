@@ -50,6 +50,9 @@ def run(inputs: Inputs, *, redactor: Redactor | None = None, log: Log | None = N
     nice = SPREADING_NICE if any(not t.spreads for t in ready) else 0
     jobs = [_job(inputs, t, envs[t.name], cov.args if t.name == "pytest" else (), nice) for t in ready]
     done = dict(zip((t.name for t in ready), proc.run_concurrently(jobs, redactor=redactor)))
+    # Reports are uploaded as artifacts: output like the log, so no secret a test printed stays in them.
+    for path in (junit_path(inputs.report_dir), cov.report):
+        _redact_file(path, redactor)
     runs = []
     for tool in tools:
         if tool.name in missing:
@@ -65,9 +68,21 @@ def run(inputs: Inputs, *, redactor: Redactor | None = None, log: Log | None = N
         percent,
     )
     with open(result.report_json, "w", encoding="utf-8") as handle:
-        json.dump(report(result), handle, indent=2)
-        handle.write("\n")
+        handle.write(redactor.redact(json.dumps(report(result), indent=2)) + "\n")
     return result
+
+
+def _redact_file(path: str, redactor: Redactor) -> None:
+    """Rewrite a report a tool wrote with every secret (and fragment of one) masked."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return
+    clean = redactor.redact(text)
+    if clean != text:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(clean)
 
 
 def _install_project(inputs: Inputs, redactor: Redactor, log: Log | None) -> None:
