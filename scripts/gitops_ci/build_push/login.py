@@ -47,7 +47,9 @@ def parse_logins(text: str, *, name: str = "logins") -> tuple[Login, ...]:
 def logged_in(
     builder: Builder, logins: tuple[Login, ...], runtime: Runtime, insecure: frozenset[str]
 ) -> Iterator[str]:
-    """Log in to every registry; yield the auth file; log out of each and delete it afterwards.
+    """Log in to every registry; yield the auth file ("" when no login wrote one: builders then
+    get no --authfile, which buildah refuses when the file is missing); log out of each and
+    delete it afterwards.
 
     A builder that reads containers-auth.json gets its logins written there (mode 0600, in a
     private directory); the others run their own login command."""
@@ -65,7 +67,7 @@ def logged_in(
                     done.append(login.registry)
             if entries:
                 _write_private(authfile, {"auths": entries})
-            yield authfile
+            yield authfile if os.path.exists(authfile) else ""
         finally:
             for registry in done:
                 logout = builder.logout(registry, authfile)

@@ -81,6 +81,14 @@ def test_daemonless_build_and_push(name: str) -> None:
     assert builder.logout("ghcr.io", "/a/auth.json") is None  # the private auth file is deleted instead
 
 
+@pytest.mark.parametrize("name", ["podman", "buildah", "docker"])
+def test_no_login_names_no_auth_file(name: str) -> None:
+    builder = BUILDERS[name]
+    spec = BuildSpec(context="/c", file="/c/F", refs=("r.io/a:1",))
+    push = builder.push(spec, "r.io/a:1", "", "/w/d") or []
+    assert "--authfile" not in builder.build(spec, "", "/w") + push
+
+
 def test_several_platforms_make_a_manifest_list() -> None:
     spec = BuildSpec(
         context="/c", file="/c/Dockerfile", refs=("r.io/a:1",), platforms=("linux/amd64", "linux/arm64")

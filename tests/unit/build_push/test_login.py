@@ -77,3 +77,9 @@ def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(
         "127.0.0.1:5000": "bot:p:w=2",
     }
     assert not Path(authfile).parent.exists()
+
+
+@pytest.mark.parametrize("name", ["buildah", "podman", "docker"])
+def test_without_logins_there_is_no_auth_file_to_name(name: str) -> None:
+    with logged_in(BUILDERS[name], (), runtime(), frozenset()) as authfile:
+        assert authfile == ""

@@ -32,7 +32,9 @@ class Builder(Protocol):
         """The command that logs out, or None when the login lives only in `authfile` (deleted after)."""
         ...
 
-    def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]: ...
+    def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:
+        """The build command; `authfile` is "" when no login wrote one (then it is not named)."""
+        ...
 
     def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
         """The command that pushes one reference, or None when the build already pushed it."""

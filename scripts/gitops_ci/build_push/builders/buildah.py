@@ -29,7 +29,7 @@ class BuildahBuilder:
         return None
 
     def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:
-        args = [self.tool, "build", "--authfile", authfile, "--file", spec.file]
+        args = [self.tool, "build", *_authfile(authfile), "--file", spec.file]
         if len(spec.platforms) > 1:
             args += ["--platform", ",".join(spec.platforms), "--manifest", spec.local_name]
         else:
@@ -50,10 +50,15 @@ class BuildahBuilder:
         else:
             head = [self.tool, "push"]
         source = spec.local_name
-        return [*head, "--authfile", authfile, *tls, "--digestfile", digestfile, source, f"docker://{ref}"]
+        return [*head, *_authfile(authfile), *tls, "--digestfile", digestfile, source, f"docker://{ref}"]
 
     def digest(self, workdir: str, digestfile: str) -> str:
         return Path(digestfile).read_text(encoding="utf-8").strip()
+
+
+def _authfile(authfile: str) -> list[str]:
+    """`--authfile` only when a login wrote one: buildah fails on a named file that is missing."""
+    return ["--authfile", authfile] if authfile else []
 
 
 def _common(spec: BuildSpec) -> list[str]:
