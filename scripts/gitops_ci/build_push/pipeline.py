@@ -81,10 +81,10 @@ def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
     builder = builders.select(inputs.builder, MachineProbe(runtime))
     spec, moved = make_spec(inputs, refs, labels)
     runtime = with_env(runtime, secret_env(inputs.build_args))
+    registries = Registries(inputs.logins, inputs.insecure, runtime.trust)
+    registries.check(refs if inputs.push else ())
+    start = runtime.clock()
     with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
-        registries = Registries(inputs.logins, inputs.insecure, runtime.trust, workdir)
-        registries.check(refs if inputs.push else ())
-        start = runtime.clock()
         with logged_in(builder, inputs.logins, runtime) as authfile:
             build(builder, spec, authfile, workdir, runtime)
             digest, size = (

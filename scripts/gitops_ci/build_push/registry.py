@@ -2,8 +2,8 @@
 
 Handles the auth challenges registries answer with: `Bearer` (token service: ghcr.io, Docker
 Hub, Harbor, GitLab…) and `Basic` (a plain distribution registry with htpasswd). The first
-request tries HTTPS; plain HTTP follows only where the host's trust allows it (loopback,
-insecure-registries) and never after a certificate was refused (see trust.py).
+request (`GET /v2/`) tries HTTPS; plain HTTP follows only where the host's trust allows it
+(loopback, insecure-registries) and never after a certificate was refused (see trust.py).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class RegistryClient:
     trust: HostTrust = field(default_factory=HostTrust)
     session: requests.Session = field(default_factory=lambda: new_session())
     _token: str = field(default="", repr=False)
-    _scheme: str = ""  # "https" or "http", known after the first request
+    _scheme: str = ""  # "https" or "http": decided by the first request
 
     @property
     def scheme(self) -> str:
@@ -66,21 +66,25 @@ class RegistryClient:
             self.ping()
         return self._scheme
 
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
     def ping(self) -> None:
         """Fail with a clear message unless the registry answers `GET /v2/` (200 or 401)."""
-        self._registry_answer(self._send("GET", "/v2/", {}), (200, 401))
+        self._registry_answer(self._v2({}), (200, 401))
 
     def login(self) -> str:
         """Check the credentials as `docker login` does: `GET /v2/`, answering its challenge
         (Basic, or a token from the realm with no repository scope). Returns why they were
         refused, or "" when the registry accepts them."""
-        response = self._send("GET", "/v2/", self._auth({}))
+        response = self._v2(self._auth({}))
         if response.status_code == 401:
             try:
                 self._answer(response.headers.get("WWW-Authenticate", ""), "")
             except CredentialsRefused as refused:
                 return refused.what
-            response = self._send("GET", "/v2/", self._auth({}))
+            response = self._send("GET", f"{self.base}/v2/", self._auth({}))
         if response.status_code == 401:
             return f"{self.host} answered 401 Unauthorized to these credentials"
         self._registry_answer(response, (200,))
@@ -97,8 +101,8 @@ class RegistryClient:
 
     def manifest(self, repository: str, tag: str) -> Manifest | None:
         """The manifest a tag points to, or None when the registry does not have the tag."""
-        path = f"/v2/{repository}/manifests/{tag}"
-        response = self._request("GET", path, repository, {"Accept": ACCEPT})
+        url = f"{self.base}/v2/{repository}/manifests/{tag}"
+        response = self._request("GET", url, repository, {"Accept": ACCEPT})
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -116,12 +120,12 @@ class RegistryClient:
         manifest's own bytes are PUT under the new name, so no blob moves and the digest cannot
         change. Returns the digest the registry reports, or None when it will not take the PUT
         (the caller then pushes the tag the ordinary way)."""
-        path = f"/v2/{repository}/manifests/"
-        source = self._request("GET", path + digest, repository, {"Accept": ACCEPT})
+        url = f"{self.base}/v2/{repository}/manifests/"
+        source = self._request("GET", url + digest, repository, {"Accept": ACCEPT})
         media_type = source.headers.get("Content-Type", "")
         if source.status_code != 200 or not media_type:
             return None
-        put = self._request("PUT", path + tag, repository, {"Content-Type": media_type}, source.content)
+        put = self._request("PUT", url + tag, repository, {"Content-Type": media_type}, source.content)
         if put.status_code not in (200, 201):
             return None
         return (
@@ -129,12 +133,12 @@ class RegistryClient:
         )
 
     def _request(
-        self, method: str, path: str, repository: str, headers: dict[str, str], body: bytes | None = None
+        self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None
     ) -> requests.Response:
-        response = self._send(method, path, self._auth(headers), body)
+        response = self._send(method, url, self._auth(headers), body)
         if response.status_code == 401:
             self._answer(response.headers.get("WWW-Authenticate", ""), repository)
-            response = self._send(method, path, self._auth(headers), body)
+            response = self._send(method, url, self._auth(headers), body)
         if response.status_code == 401:
             action = "push to" if method == "PUT" else "pull"
             raise UserError(
@@ -187,49 +191,46 @@ class RegistryClient:
             )
         return str(token)
 
-    def _send(
-        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
-    ) -> requests.Response:
+    def _v2(self, headers: dict[str, str]) -> requests.Response:
+        """`GET /v2/`; as the first request to the host it decides the scheme, HTTPS first."""
         if self._scheme:
-            try:
-                return self._exchange(self._scheme, method, path, headers, body)
-            except requests.RequestException as exc:
-                raise _unreachable(self.host, exc) from None
+            return self._send("GET", f"{self.base}/v2/", headers)
         try:
-            response = self._exchange("https", method, path, headers, body)
-        except requests.RequestException as exc:
-            response = self._fall_back(exc, method, path, headers, body)
-        self._scheme = self._scheme or "https"
+            response = self._exchange("GET", f"https://{self.host}/v2/", headers)
+        except requests.RequestException as refused:
+            return self._fall_back(refused, headers)
+        self._scheme = "https"
         return response
 
-    def _fall_back(
-        self,
-        refused: requests.RequestException,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        body: bytes | None,
-    ) -> requests.Response:
-        """HTTPS failed on the first request: plain HTTP where allowed, unless the host speaks TLS
-        and its certificate was refused (then plain HTTP would only hide that)."""
+    def _fall_back(self, refused: requests.RequestException, headers: dict[str, str]) -> requests.Response:
+        """HTTPS failed: plain HTTP where allowed, unless the host speaks TLS and its certificate
+        was refused (plain HTTP would only hide that)."""
         if _verification_error(refused) is not None:
             raise untrusted(self.host, _why_untrusted(refused), self.trust.fix) from None
         if not self.trust.allow_http or not _may_speak_http(self.host, refused):
             raise _unreachable(self.host, refused) from None
         try:
-            response = self._exchange("http", method, path, headers, body)
+            response = self._exchange("GET", f"http://{self.host}/v2/", headers)
         except requests.RequestException as exc:
             raise _unreachable(self.host, exc, f"HTTPS: {type(refused).__name__}; plain HTTP: ") from None
         self._scheme = "http"
         return response
 
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> requests.Response:
+        try:
+            return self._exchange(method, url, headers, body)
+        except requests.RequestException as exc:
+            raise _unreachable(self.host, exc) from None
+
     def _exchange(
-        self, scheme: str, method: str, path: str, headers: dict[str, str], body: bytes | None
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
     ) -> requests.Response:
         with _quiet_when_unverified(self.trust):
             return self.session.request(
                 method,
-                f"{scheme}://{self.host}{path}",
+                url,
                 headers=headers,
                 data=body,
                 timeout=TIMEOUT,

@@ -3,6 +3,7 @@ missing or points elsewhere (a push that silently failed for one tag is caught h
 
 from __future__ import annotations
 
+import tempfile
 from typing import Mapping
 
 from gitops_ci.build_push.login import Login, login_failed
@@ -29,11 +30,11 @@ class Registries:
     the ping before the build, tags added in the registry, and the read-back after the push.
     What TLS each client found is what the builder is told (`tls`)."""
 
-    def __init__(
-        self, logins: tuple[Login, ...], insecure: frozenset[str], trust: Trust, workdir: str
-    ) -> None:
-        self.logins, self.insecure, self.trust, self.workdir = logins, insecure, trust, workdir
+    def __init__(self, logins: tuple[Login, ...], insecure: frozenset[str], trust: Trust) -> None:
+        self.logins, self.insecure, self.trust = logins, insecure, trust
         self._clients: dict[str, RegistryClient] = {}
+        # CA bundles with a host's certs.d CAs added (public certificates); gone with this object.
+        self._bundles = tempfile.TemporaryDirectory(prefix="gitops-ci-ca-")
 
     def client(self, host: str) -> RegistryClient:
         if host not in self._clients:
@@ -42,7 +43,7 @@ class Registries:
                 host=DOCKER_HUB_API if host == "docker.io" else host,
                 username=login.username if login else "",
                 password=login.password if login else "",
-                trust=self.trust.for_host(host, self.insecure, self.workdir),
+                trust=self.trust.for_host(host, self.insecure, self._bundles.name),
             )
         return self._clients[host]
 
