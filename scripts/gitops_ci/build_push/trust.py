@@ -4,7 +4,9 @@ As docker does: HTTPS first, plain HTTP only as the fallback for loopback regist
 in `insecure-registries`. Certificates are verified, except for `insecure-registries` (docker's
 and registries.conf's `insecure` both mean that), against the system's trust store or the CA
 bundle named by `REQUESTS_CA_BUNDLE` / `SSL_CERT_FILE`, plus the registry's own CAs in certs.d
-(`HOST[:PORT]/*.crt`), searched where buildah and podman search them.
+(`HOST[:PORT]/*.crt`), searched where buildah and podman search them. Unlike docker, whose
+default insecure-registries holds 127.0.0.0/8, a loopback registry that speaks TLS must have a
+trusted certificate: loopback only allows the plain-HTTP fallback.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ USER_CERTS_D = ".config/containers/certs.d"  # under HOME, searched first (conta
 class HostTrust:
     """One registry host's TLS settings."""
 
-    verify: bool | str = True  # requests' `verify`: False (not verified), or a CA bundle file
+    verify: bool | str = True  # requests' `verify`: a CA bundle file, or False (not verified)
     allow_http: bool = False  # plain HTTP when the host does not speak TLS
     cert_dir: str = ""  # the host's certs.d directory: the builder's --cert-dir
     fix: str = "list the registry in insecure-registries to skip certificate verification"
@@ -72,8 +74,8 @@ class Trust:
         """The host's certs.d directory as containers/image finds it, or ""."""
         return next((str(Path(root, host)) for root in self.certs_d if Path(root, host).is_dir()), "")
 
-    def for_host(self, host: str, insecure: frozenset[str], workdir: str) -> HostTrust:
-        """`host`'s settings; a bundle with the host's own CAs added is written into `workdir`."""
+    def for_host(self, host: str, insecure: frozenset[str], bundles: str) -> HostTrust:
+        """`host`'s settings; a CA bundle with the host's own CAs added is written into `bundles`."""
         allow_http = host in insecure or is_loopback(host)
         directory = self.host_dir(host)
         if host in insecure:
@@ -81,7 +83,7 @@ class Trust:
         cas = sorted(Path(directory).glob("*.crt")) if directory else []
         verify: bool | str = self.bundle or _system_bundle()
         if cas:
-            verify = _combined(Path(workdir, f"ca-{_safe(host)}.pem"), [Path(str(verify)), *cas])
+            verify = _combined(Path(bundles, f"ca-{_safe(host)}.pem"), [Path(str(verify)), *cas])
         return HostTrust(verify, allow_http, directory, self._fix(host, directory))
 
     def _fix(self, host: str, directory: str) -> str:
