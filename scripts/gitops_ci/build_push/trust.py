@@ -21,6 +21,7 @@ import certifi
 
 from gitops_ci.build_push.spec import is_loopback
 from gitops_ci.errors import UserError
+from gitops_ci.inputs import parse_list
 
 SYSTEM_CERTS_D = ("/etc/containers/certs.d", "/etc/docker/certs.d")
 USER_CERTS_D = ".config/containers/certs.d"  # under HOME, searched first (containers/image)
@@ -112,6 +113,19 @@ def _combined(path: Path, parts: list[Path]) -> str:
 
 def _safe(host: str) -> str:
     return "".join(c if c.isalnum() or c in ".-" else "_" for c in host)
+
+
+def parse_insecure(text: str, *, name: str = "insecure-registries") -> frozenset[str]:
+    """Registry hosts as the image names spell them (lowercase, as images are): a scheme or a
+    path would never match one, so it is refused rather than silently ignored."""
+    hosts = parse_list(text, name=name)
+    for host in hosts:
+        if "/" in host:
+            raise UserError(
+                f"input {name!r}: {host!r} is not a registry host",
+                fix="give HOST[:PORT] as in the image name, e.g. `registry.lan:5000` (no scheme, no path)",
+            )
+    return frozenset(host.lower() for host in hosts)
 
 
 def untrusted(where: str, why: str, fix: str) -> UserError:

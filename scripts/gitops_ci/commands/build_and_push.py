@@ -16,7 +16,7 @@ from gitops_ci.build_push import pipeline, tags
 from gitops_ci.build_push.login import Login, parse_logins
 from gitops_ci.build_push.runtime import Runtime
 from gitops_ci.build_push.spec import parse_secrets, registry_host
-from gitops_ci.build_push.trust import Trust
+from gitops_ci.build_push.trust import Trust, parse_insecure
 from gitops_ci.commands import build_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
@@ -56,7 +56,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
         no_cache=values["no_cache"],
         push=values["push"],
         cache_ref=values["cache_ref"],
-        insecure=frozenset(values["insecure_registries"]),
+        insecure=values["insecure_registries"],
         logins=_logins(values, environ, images, ctx.console),
     )
 
@@ -205,7 +205,7 @@ COMMAND = Command(
             "registries (HOST[:PORT] as in the image name) whose TLS certificate is not verified and that "
             "may be reached over plain HTTP, as docker's insecure-registries; loopback registries may use "
             "plain HTTP too, but a loopback registry that speaks TLS must have a trusted certificate",
-            parse_list,
+            parse_insecure,
         ),
         JSON_OPTION,
     ),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build_push.trust import SYSTEM_CERTS_D, USER_CERTS_D, Trust
+from gitops_ci.build_push.trust import SYSTEM_CERTS_D, USER_CERTS_D, Trust, parse_insecure
 from gitops_ci.errors import UserError
 
 CA = "-----BEGIN CERTIFICATE-----\nprivate CA\n-----END CERTIFICATE-----\n"
@@ -80,3 +80,16 @@ def test_a_ca_bundle_variable_naming_no_file_is_a_user_error(tmp_path: Path) -> 
     with pytest.raises(UserError) as caught:
         Trust.from_env({"SSL_CERT_FILE": str(tmp_path / "missing.pem")})
     assert "SSL_CERT_FILE names" in str(caught.value) and "which is not a file" in str(caught.value)
+
+
+def test_insecure_registries_are_hosts_as_image_names_spell_them() -> None:
+    assert parse_insecure("Reg.LAN:5000, 10.0.0.5\n# comment\n") == {"reg.lan:5000", "10.0.0.5"}
+
+
+@pytest.mark.parametrize("entry", ["http://reg.lan:5000", "reg.lan:5000/acme"])
+def test_an_insecure_registry_with_a_scheme_or_path_is_refused(entry: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_insecure(entry)
+    assert f"{entry!r} is not a registry host" in str(caught.value) and "no scheme, no path" in str(
+        caught.value
+    )
