@@ -14,7 +14,6 @@ from typing import Iterator
 
 from gitops_ci.build_push.builders.base import Builder
 from gitops_ci.build_push.runtime import Runtime
-from gitops_ci.build_push.spec import is_loopback
 from gitops_ci.errors import CommandError, UserError
 
 
@@ -44,10 +43,10 @@ def parse_logins(text: str, *, name: str = "logins") -> tuple[Login, ...]:
 
 
 @contextlib.contextmanager
-def logged_in(
-    builder: Builder, logins: tuple[Login, ...], runtime: Runtime, insecure: frozenset[str]
-) -> Iterator[str]:
-    """Log in to every registry; yield the auth file; log out of each and delete it afterwards.
+def logged_in(builder: Builder, logins: tuple[Login, ...], runtime: Runtime) -> Iterator[str]:
+    """Log in to every registry; yield the auth file ("" when no login wrote one: builders then
+    get no --authfile, which buildah refuses when the file is missing); log out of each and
+    delete it afterwards.
 
     A builder that reads containers-auth.json gets its logins written there (mode 0600, in a
     private directory); the others run their own login command."""
@@ -57,7 +56,7 @@ def logged_in(
         entries: dict[str, dict[str, str]] = {}
         try:
             for login in logins:
-                command = builder.login(login.registry, login.username, authfile, _insecure(login, insecure))
+                command = builder.login(login.registry, login.username, authfile)
                 if command is None:
                     entries[login.registry] = {"auth": _basic(login)}
                 else:
@@ -65,16 +64,12 @@ def logged_in(
                     done.append(login.registry)
             if entries:
                 _write_private(authfile, {"auths": entries})
-            yield authfile
+            yield authfile if os.path.exists(authfile) else ""
         finally:
             for registry in done:
                 logout = builder.logout(registry, authfile)
                 if logout is not None:
                     runtime.run(logout, check=False)
-
-
-def _insecure(login: Login, insecure: frozenset[str]) -> bool:
-    return login.registry in insecure or is_loopback(login.registry)
 
 
 def _basic(login: Login) -> str:

@@ -81,11 +81,11 @@ def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
     builder = builders.select(inputs.builder, MachineProbe(runtime))
     spec, moved = make_spec(inputs, refs, labels)
     runtime = with_env(runtime, secret_env(inputs.build_args))
-    registries = Registries(inputs.logins, inputs.insecure, runtime.verify)
+    registries = Registries(inputs.logins, inputs.insecure, runtime.trust)
     registries.check(refs if inputs.push else ())
     start = runtime.clock()
     with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
-        with logged_in(builder, inputs.logins, runtime, inputs.insecure) as authfile:
+        with logged_in(builder, inputs.logins, runtime) as authfile:
             build(builder, spec, authfile, workdir, runtime)
             digest, size = (
                 push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
@@ -125,7 +125,6 @@ def make_spec(
         no_cache=inputs.no_cache,
         push=inputs.push,
         cache_ref=inputs.cache_ref,
-        insecure=inputs.insecure,
     )
     return spec, moved
 
@@ -176,7 +175,7 @@ def push(
     with runtime.group(f"push {len(spec.refs)} tag(s)"):
         for index, ref in enumerate(spec.refs):
             digestfile = str(Path(workdir, f"digest-{index}"))
-            command = builder.push(spec, ref, authfile, digestfile)
+            command = builder.push(spec, ref, authfile, digestfile, registries.tls(ref))
             if command is None:  # the build pushed it (docker buildx --push)
                 pushed[ref] = builder.digest(workdir, digestfile)
                 continue

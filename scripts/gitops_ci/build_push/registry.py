@@ -1,22 +1,28 @@
 """Docker Registry HTTP API v2 client: asks the registry itself which digest each tag points to.
 
 Handles the auth challenges registries answer with: `Bearer` (token service: ghcr.io, Docker
-Hub, Harbor, GitLab…) and `Basic` (a plain distribution registry with htpasswd). Plain HTTP is
-used only for loopback registries and the ones the user names as insecure. A private CA works
-through `REQUESTS_CA_BUNDLE` / `SSL_CERT_FILE`, passed in as `verify`.
+Hub, Harbor, GitLab…) and `Basic` (a plain distribution registry with htpasswd). The first
+request (`GET /v2/`) tries HTTPS; plain HTTP follows only where the host's trust allows it
+(loopback, insecure-registries) and never after a certificate was refused (see trust.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import ssl
+import warnings
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterator, Mapping
+from urllib.parse import urlparse
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import InsecureRequestWarning
 from urllib3.util.retry import Retry
 
+from gitops_ci.build_push.trust import HostTrust, untrusted
 from gitops_ci.errors import UserError
 
 ACCEPT = ", ".join(
@@ -48,24 +54,31 @@ class RegistryClient:
     host: str
     username: str = ""
     password: str = field(default="", repr=False)
-    plain_http: bool = False
-    verify: bool | str = True
+    trust: HostTrust = field(default_factory=HostTrust)
     session: requests.Session = field(default_factory=lambda: new_session())
     _token: str = field(default="", repr=False)
+    _scheme: str = ""  # "https" or "http": decided by the first request
+
+    @property
+    def scheme(self) -> str:
+        """How the registry is spoken to (asking it once when no request was made yet)."""
+        if not self._scheme:
+            self.ping()
+        return self._scheme
 
     @property
     def base(self) -> str:
-        return f"{'http' if self.plain_http else 'https'}://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
     def ping(self) -> None:
         """Fail with a clear message unless the registry answers `GET /v2/` (200 or 401)."""
-        self._registry_answer(self._send("GET", f"{self.base}/v2/", {}), (200, 401))
+        self._registry_answer(self._v2({}), (200, 401))
 
     def login(self) -> str:
         """Check the credentials as `docker login` does: `GET /v2/`, answering its challenge
         (Basic, or a token from the realm with no repository scope). Returns why they were
         refused, or "" when the registry accepts them."""
-        response = self._send("GET", f"{self.base}/v2/", self._auth({}))
+        response = self._v2(self._auth({}))
         if response.status_code == 401:
             try:
                 self._answer(response.headers.get("WWW-Authenticate", ""), "")
@@ -156,10 +169,18 @@ class RegistryClient:
             query["service"] = params["service"]
         auth = (self.username, self.password) if self.username else None
         try:
-            response = self.session.get(
-                params.get("realm", ""), params=query, auth=auth, timeout=TIMEOUT, verify=self.verify
-            )
+            with _quiet_when_unverified(self.trust):
+                response = self.session.get(
+                    params.get("realm", ""),
+                    params=query,
+                    auth=auth,
+                    timeout=TIMEOUT,
+                    verify=self.trust.verify,
+                )
         except requests.RequestException as exc:
+            if _verification_error(exc) is not None:  # the registry's trust applies, as in buildah
+                where = f"{self.host} (its token service {urlparse(params.get('realm', '')).netloc})"
+                raise untrusted(where, _why_untrusted(exc), self.trust.fix) from None
             raise _unreachable(params.get("realm", "the token service"), exc) from None
         data = response.json() if response.ok else {}
         token = data.get("token") or data.get("access_token") if isinstance(data, dict) else None
@@ -170,21 +191,52 @@ class RegistryClient:
             )
         return str(token)
 
+    def _v2(self, headers: dict[str, str]) -> requests.Response:
+        """`GET /v2/`; as the first request to the host it decides the scheme, HTTPS first."""
+        if self._scheme:
+            return self._send("GET", f"{self.base}/v2/", headers)
+        try:
+            response = self._exchange("GET", f"https://{self.host}/v2/", headers)
+        except requests.RequestException as refused:
+            return self._fall_back(refused, headers)
+        self._scheme = "https"
+        return response
+
+    def _fall_back(self, refused: requests.RequestException, headers: dict[str, str]) -> requests.Response:
+        """HTTPS failed: plain HTTP where allowed, unless the host speaks TLS and its certificate
+        was refused (plain HTTP would only hide that)."""
+        if _verification_error(refused) is not None:
+            raise untrusted(self.host, _why_untrusted(refused), self.trust.fix) from None
+        if not self.trust.allow_http or not _may_speak_http(self.host, refused):
+            raise _unreachable(self.host, refused) from None
+        try:
+            response = self._exchange("GET", f"http://{self.host}/v2/", headers)
+        except requests.RequestException as exc:
+            raise _unreachable(self.host, exc, f"HTTPS: {type(refused).__name__}; plain HTTP: ") from None
+        self._scheme = "http"
+        return response
+
     def _send(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
     ) -> requests.Response:
         try:
+            return self._exchange(method, url, headers, body)
+        except requests.RequestException as exc:
+            raise _unreachable(self.host, exc) from None
+
+    def _exchange(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
+    ) -> requests.Response:
+        with _quiet_when_unverified(self.trust):
             return self.session.request(
                 method,
                 url,
                 headers=headers,
                 data=body,
                 timeout=TIMEOUT,
-                verify=self.verify,
+                verify=self.trust.verify,
                 allow_redirects=True,
             )
-        except requests.RequestException as exc:
-            raise _unreachable(self.host, exc) from None
 
 
 def _size(response: requests.Response) -> int:
@@ -196,24 +248,64 @@ def _size(response: requests.Response) -> int:
     return sum(int(part.get("size", 0)) for part in parts if isinstance(part, dict))
 
 
-def _unreachable(where: str, exc: Exception) -> UserError:
-    return UserError(
-        f"registry {where} is not reachable",
-        why=f"{type(exc).__name__}: {exc}",
-        fix="check the registry host and port, that the registry is running, and the runner's network",
-    )
+def _unreachable(where: str, exc: Exception, tried: str = "") -> UserError:
+    fix = "check the registry host and port, that the registry is running, and the runner's network"
+    if isinstance(exc, requests.exceptions.SSLError):
+        fix += f"; if {where} serves plain HTTP, list it in insecure-registries"
+    return UserError(f"registry {where} is not reachable", why=f"{tried}{type(exc).__name__}: {exc}", fix=fix)
+
+
+def _may_speak_http(host: str, refused: requests.RequestException) -> bool:
+    """Worth asking over plain HTTP: a server answered but not in TLS, or no port was given
+    (HTTPS went to 443, HTTP goes to 80). Refused on an explicit port, plain HTTP would be too."""
+    explicit_port = "]:" in host if host.startswith("[") else ":" in host
+    return isinstance(refused, requests.exceptions.SSLError) or not explicit_port
+
+
+def _verification_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a requests error, if that is what it was
+    (urllib3 nests it under MaxRetryError.reason and exception causes)."""
+    for inner in _causes(exc):
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return inner
+    return None
+
+
+def _why_untrusted(exc: BaseException) -> str:
+    verification = _verification_error(exc)
+    return f"certificate verify failed: {verification.verify_message if verification else exc}"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+
+
+@contextlib.contextmanager
+def _quiet_when_unverified(trust: HostTrust) -> Iterator[None]:
+    """A host in insecure-registries: urllib3's warning on every request would say nothing new."""
+    with warnings.catch_warnings():
+        if trust.verify is False:
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+        yield
 
 
 def new_session() -> requests.Session:
-    """A session that retries idempotent requests on connection errors and 429/5xx."""
+    """A session that retries requests on connection errors and 429/5xx. TLS failures are not
+    retried (other=0): they do not pass, and the first request's HTTPS try to a plain-HTTP
+    registry must fall back at once."""
     session = requests.Session()
-    retry = Retry(total=3, backoff_factor=0.5, status_forcelist=(429, 502, 503, 504), allowed_methods=None)
+    retry = Retry(
+        total=3, other=0, backoff_factor=0.5, status_forcelist=(429, 502, 503, 504), allowed_methods=None
+    )
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
-
-
-def ca_bundle(environ: Mapping[str, str]) -> bool | str:
-    """The private CA users set up the standard way, else the system's trust store."""
-    return environ.get("REQUESTS_CA_BUNDLE") or environ.get("SSL_CERT_FILE") or True

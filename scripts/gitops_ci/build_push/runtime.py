@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, ContextManager, Iterator, Mapping, Sequence
 
 from gitops_ci import proc
+from gitops_ci.build_push.trust import Trust
 from gitops_ci.secrets import Redactor
 
 
@@ -28,7 +29,7 @@ class Runtime:
     log: Callable[[str], None] = _quiet
     group: Callable[[str], ContextManager[None]] = _no_group
     clock: Callable[[], float] = time.monotonic
-    verify: bool | str = True  # TLS trust for registry API calls: a CA bundle path, or the system's
+    trust: Trust = Trust()  # where registry certificates are trusted from
     timeout: float | None = None
 
     def run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from gitops_ci.errors import UserError
 
@@ -37,14 +37,10 @@ class BuildSpec:
     no_cache: bool = False
     push: bool = True
     cache_ref: str = ""  # a registry repository for layer cache (docker buildx, buildah)
-    insecure: frozenset[str] = field(default=frozenset())  # hosts spoken to over plain HTTP
 
     @property
     def local_name(self) -> str:
         return self.refs[0]
-
-    def is_insecure(self, ref: str) -> bool:
-        return registry_host(ref) in self.insecure or is_loopback(registry_host(ref))
 
 
 def registry_host(ref: str) -> str:
@@ -56,8 +52,10 @@ def registry_host(ref: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    name = name.strip("[]")
+    if host.startswith("["):  # [::1]:5000
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     if name == "localhost":
         return True
     try:

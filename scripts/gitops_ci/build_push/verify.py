@@ -3,11 +3,13 @@ missing or points elsewhere (a push that silently failed for one tag is caught h
 
 from __future__ import annotations
 
+import tempfile
 from typing import Mapping
 
 from gitops_ci.build_push.login import Login, login_failed
 from gitops_ci.build_push.registry import Manifest, RegistryClient
-from gitops_ci.build_push.spec import is_loopback, registry_host
+from gitops_ci.build_push.spec import registry_host
+from gitops_ci.build_push.trust import BuilderTls, Trust
 from gitops_ci.errors import UserError
 
 DOCKER_HUB_API = "registry-1.docker.io"
@@ -25,11 +27,14 @@ def split_ref(ref: str) -> tuple[str, str, str]:
 
 class Registries:
     """One API client per registry host for the whole run (one connection, one auth handshake):
-    the ping before the build, tags added in the registry, and the read-back after the push."""
+    the ping before the build, tags added in the registry, and the read-back after the push.
+    What TLS each client found is what the builder is told (`tls`)."""
 
-    def __init__(self, logins: tuple[Login, ...], insecure: frozenset[str], verify: bool | str) -> None:
-        self.logins, self.insecure, self.verify = logins, insecure, verify
+    def __init__(self, logins: tuple[Login, ...], insecure: frozenset[str], trust: Trust) -> None:
+        self.logins, self.insecure, self.trust = logins, insecure, trust
         self._clients: dict[str, RegistryClient] = {}
+        # CA bundles with a host's certs.d CAs added (public certificates); gone with this object.
+        self._bundles = tempfile.TemporaryDirectory(prefix="gitops-ci-ca-")
 
     def client(self, host: str) -> RegistryClient:
         if host not in self._clients:
@@ -38,8 +43,7 @@ class Registries:
                 host=DOCKER_HUB_API if host == "docker.io" else host,
                 username=login.username if login else "",
                 password=login.password if login else "",
-                plain_http=host in self.insecure or is_loopback(host),
-                verify=self.verify,
+                trust=self.trust.for_host(host, self.insecure, self._bundles.name),
             )
         return self._clients[host]
 
@@ -52,6 +56,12 @@ class Registries:
                 raise login_failed(login, refused)
         for host in sorted({split_ref(ref)[0] for ref in refs} - {login.registry for login in self.logins}):
             self.client(host).ping()
+
+    def tls(self, ref: str) -> BuilderTls:
+        """The builder's TLS flags for pushing `ref`: as the API client speaks to its registry."""
+        client = self.client(split_ref(ref)[0])
+        verified = client.scheme == "https" and client.trust.verify is not False
+        return BuilderTls(verified, client.trust.cert_dir if verified else "")
 
     def tag(self, ref: str, digest: str) -> str | None:
         """Add `ref`'s tag to a manifest its repository already holds; None if the registry refuses."""

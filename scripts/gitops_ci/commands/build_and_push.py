@@ -14,9 +14,9 @@ from gitops_ci import proc
 from gitops_ci.build_push import context as git_context
 from gitops_ci.build_push import pipeline, tags
 from gitops_ci.build_push.login import Login, parse_logins
-from gitops_ci.build_push.registry import ca_bundle
 from gitops_ci.build_push.runtime import Runtime
 from gitops_ci.build_push.spec import parse_secrets, registry_host
+from gitops_ci.build_push.trust import Trust, parse_insecure
 from gitops_ci.commands import build_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
@@ -56,7 +56,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
         no_cache=values["no_cache"],
         push=values["push"],
         cache_ref=values["cache_ref"],
-        insecure=frozenset(values["insecure_registries"]),
+        insecure=values["insecure_registries"],
         logins=_logins(values, environ, images, ctx.console),
     )
 
@@ -130,12 +130,13 @@ def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console
 def runtime(ctx: Context) -> Runtime:
     # The builders need PATH, HOME and storage settings, never our own INPUT_* (the password).
     env = {k: v for k, v in ctx.environ.items() if not k.startswith("INPUT_")}
+    trust = Trust.from_env(ctx.environ)
     return Runtime(
         redactor=ctx.console.redactor,
-        env=env,
+        env={**env, **trust.builder_env()},
         log=ctx.console.info,
         group=ctx.console.group,
-        verify=ca_bundle(ctx.environ),
+        trust=trust,
     )
 
 
@@ -199,7 +200,13 @@ COMMAND = Command(
         Option("pull", "always pull the base image", parse_bool, "false"),
         Option("no-cache", "build without the layer cache", parse_bool, "false"),
         Option("cache-ref", "registry repository for the layer cache, e.g. ghcr.io/acme/app-cache"),
-        Option("insecure-registries", "registries to reach over plain HTTP (loopback always is)", parse_list),
+        Option(
+            "insecure-registries",
+            "registries (HOST[:PORT] as in the image name) whose TLS certificate is not verified and that "
+            "may be reached over plain HTTP, as docker's insecure-registries; loopback registries may use "
+            "plain HTTP too, but a loopback registry that speaks TLS must have a trusted certificate",
+            parse_insecure,
+        ),
         JSON_OPTION,
     ),
     handler=handle,

@@ -1,5 +1,5 @@
 """A real container registry (CNCF distribution, `docker-registry`) on loopback, with htpasswd
-auth when a user name is given."""
+auth when a user name is given, and TLS when a certificate is given."""
 
 from __future__ import annotations
 
@@ -27,14 +27,28 @@ MANIFEST_TYPES = ", ".join(
 
 
 @dataclass(frozen=True)
+class Tls:
+    """The registry's certificate and key (PEM files), and the CA that signed it."""
+
+    certificate: str
+    key: str
+    ca: str
+
+
+@dataclass(frozen=True)
 class LocalRegistry:
     host: str  # 127.0.0.1:PORT
     username: str
     password: str
+    ca: str = ""  # the CA to trust when the registry speaks TLS; "" for plain HTTP
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.ca else 'http'}://{self.host}"
+
+    @property
+    def verify(self) -> bool | str:
+        return self.ca or True
 
     @property
     def _auth(self) -> tuple[str, str] | None:
@@ -47,6 +61,7 @@ class LocalRegistry:
             headers={"Accept": MANIFEST_TYPES},
             auth=self._auth,
             timeout=10,
+            verify=self.verify,
         )
         if response.status_code == 404:
             return None
@@ -54,7 +69,9 @@ class LocalRegistry:
         return str(response.headers["Docker-Content-Digest"])
 
     def tags(self, repository: str) -> list[str]:
-        response = requests.get(f"{self.url}/v2/{repository}/tags/list", auth=self._auth, timeout=10)
+        response = requests.get(
+            f"{self.url}/v2/{repository}/tags/list", auth=self._auth, timeout=10, verify=self.verify
+        )
         if response.status_code == 404:
             return []
         response.raise_for_status()
@@ -81,10 +98,10 @@ def htpasswd(path: Path, username: str, password: str) -> None:
 
 @contextlib.contextmanager
 def running_registry(
-    root: Path, username: str = "ci", password: str = "s3cret-Pa55word"
+    root: Path, username: str = "ci", password: str = "s3cret-Pa55word", tls: Tls | None = None
 ) -> Iterator[LocalRegistry]:
     """Start `docker-registry serve` on a free loopback port with its storage under `root`;
-    stop it after. An empty `username` serves without auth."""
+    stop it after. An empty `username` serves without auth; `tls` serves HTTPS only."""
     tool = need_tool("docker-registry")
     root.mkdir(parents=True, exist_ok=True)
     host = f"127.0.0.1:{free_port()}"
@@ -94,27 +111,31 @@ def running_registry(
         "storage": {"filesystem": {"rootdirectory": str(root / "data")}, "delete": {"enabled": True}},
         "http": {"addr": host},
     }
+    if tls:
+        config["http"] = {"addr": host, "tls": {"certificate": tls.certificate, "key": tls.key}}
     if username:
         htpasswd(root / "htpasswd", username, password)
         config["auth"] = {"htpasswd": {"realm": "gitops-ci-local", "path": str(root / "htpasswd")}}
     (root / "config.yml").write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
     with open(root / "registry.log", "wb") as log:
         server = subprocess.Popen([tool, "serve", str(root / "config.yml")], stdout=log, stderr=log)
+    registry = LocalRegistry(host, username, password, tls.ca if tls else "")
     try:
-        _wait_ready(f"http://{host}/v2/", server, root / "registry.log")
-        yield LocalRegistry(host, username, password)
+        _wait_ready(registry, server, root / "registry.log")
+        yield registry
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(registry: LocalRegistry, server: subprocess.Popen[bytes], log: Path) -> None:
+    url = f"{registry.url}/v2/"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"docker-registry exited: {log.read_text(errors='replace')}")
         with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=1).status_code in (200, 401):
+            if requests.get(url, timeout=1, verify=registry.verify).status_code in (200, 401):
                 return
         time.sleep(0.05)
     raise RuntimeError(f"docker-registry did not answer at {url}")

@@ -12,7 +12,7 @@ import pytest
 from integration.build_push.conftest import APP, Rig
 from testing.outputs import read_github_output
 from testing.containers import skopeo_inspect
-from testing.registry import free_port
+from testing.registry import free_port, running_registry
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +166,39 @@ def test_credential_build_args_and_secrets_never_reach_the_image(rig: Rig, tmp_p
         assert value not in config
         assert value.encode() not in blobs
         assert value not in run.all_text
+
+
+def scratch_context(tmp: Path) -> Path:
+    """A context that pulls nothing (FROM scratch), so it builds without any registry login."""
+    context = tmp / "scratch-ctx"
+    context.mkdir()
+    (context / "hello.txt").write_text("hello\n", encoding="utf-8")
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY hello.txt /hello.txt\n", encoding="utf-8")
+    return context
+
+
+def anonymous_env(rig: Rig, tmp: Path) -> dict[str, str]:
+    """push_env without username and password: no registry login at all."""
+    env = push_env(rig, tmp)
+    del env["INPUT_USERNAME"], env["INPUT_PASSWORD"]
+    return env
+
+
+def test_push_false_without_any_login_builds(rig: Rig, tmp_path: Path) -> None:
+    args = ["--image", f"{rig.registry.host}/acme/no-login", "--context", str(scratch_context(tmp_path))]
+    run = rig.run([*args, "--push", "false"], anonymous_env(rig, tmp_path), tmp_path)
+    assert run.code == 0, run.all_text
+    assert "--authfile" not in run.all_text  # no login, so no auth file to name
+    assert read_github_output(run.outputs)["pushed"] == "false"
+
+
+def test_a_push_to_a_registry_without_auth_needs_no_login(rig: Rig, tmp_path: Path) -> None:
+    with running_registry(tmp_path / "open", username="") as open_registry:
+        image = f"{open_registry.host}/acme/open"
+        args = ["--image", image, "--context", str(scratch_context(tmp_path))]
+        run = rig.run(args, anonymous_env(rig, tmp_path), tmp_path)
+        assert run.code == 0, run.all_text
+        out = read_github_output(run.outputs)
+        assert open_registry.digest("acme/open", "sha-0123456") == out["digest"]
+        assert out["image-ref"] == f"{image}@{out['digest']}"
+        assert "--authfile" not in run.all_text

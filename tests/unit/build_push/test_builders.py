@@ -9,8 +9,10 @@ import pytest
 
 from gitops_ci.build_push.builders import BUILDERS, select
 from gitops_ci.build_push.spec import BuildSpec, Secret
+from gitops_ci.build_push.trust import BuilderTls
 from gitops_ci.errors import UserError
 
+VERIFIED = BuilderTls(True)
 SPEC = BuildSpec(
     context="/src",
     file="/src/Dockerfile",
@@ -45,7 +47,7 @@ def test_docker_buildx_builds_and_pushes_in_one_command() -> None:
         "--cache-to", "type=registry,ref=ghcr.io/acme/c,mode=max",
         "--push", "--metadata-file", "/w/buildx-metadata.json", "/src",
     ]  # fmt: skip
-    assert BUILDERS["docker"].push(spec, spec.refs[0], "", "/w/d") is None
+    assert BUILDERS["docker"].push(spec, spec.refs[0], "", "/w/d", VERIFIED) is None
 
 
 def test_docker_without_push_loads_the_image() -> None:
@@ -62,7 +64,7 @@ def test_docker_reads_the_digest_from_the_metadata_file(tmp_path: Path) -> None:
 
 
 def test_docker_login_reads_the_password_from_stdin() -> None:
-    command = BUILDERS["docker"].login("ghcr.io", "octocat", "", False)
+    command = BUILDERS["docker"].login("ghcr.io", "octocat", "")
     assert command == ["docker", "login", "--username", "octocat", "--password-stdin", "ghcr.io"]
 
 
@@ -73,12 +75,20 @@ def test_daemonless_build_and_push(name: str) -> None:
         name, "build", "--authfile", "/a/auth.json", "--file", "/src/Dockerfile",
         "--tag=ghcr.io/acme/app:1.2.3", "--tag=ghcr.io/acme/app:latest", *COMMON, "--layers", "/src",
     ]  # fmt: skip
-    assert builder.push(SPEC, "ghcr.io/acme/app:latest", "/a/auth.json", "/w/d1") == [
-        name, "push", "--authfile", "/a/auth.json", "--digestfile", "/w/d1",
+    assert builder.push(SPEC, "ghcr.io/acme/app:latest", "/a/auth.json", "/w/d1", VERIFIED) == [
+        name, "push", "--authfile", "/a/auth.json", "--tls-verify=true", "--digestfile", "/w/d1",
         "ghcr.io/acme/app:1.2.3", "docker://ghcr.io/acme/app:latest",
     ]  # fmt: skip
-    assert builder.login("127.0.0.1:5000", "ci", "/a/auth.json", True) is None  # gitops-ci writes the entry
+    assert builder.login("127.0.0.1:5000", "ci", "/a/auth.json") is None  # gitops-ci writes the entry
     assert builder.logout("ghcr.io", "/a/auth.json") is None  # the private auth file is deleted instead
+
+
+@pytest.mark.parametrize("name", ["podman", "buildah", "docker"])
+def test_no_login_names_no_auth_file(name: str) -> None:
+    builder = BUILDERS[name]
+    spec = BuildSpec(context="/c", file="/c/F", refs=("r.io/a:1",))
+    push = builder.push(spec, "r.io/a:1", "", "/w/d", VERIFIED) or []
+    assert "--authfile" not in builder.build(spec, "", "/w") + push
 
 
 def test_several_platforms_make_a_manifest_list() -> None:
@@ -87,7 +97,7 @@ def test_several_platforms_make_a_manifest_list() -> None:
     )
     build = BUILDERS["buildah"].build(spec, "/auth", "/w")
     assert build[6:10] == ["--platform", "linux/amd64,linux/arm64", "--manifest", "r.io/a:1"]
-    assert BUILDERS["buildah"].push(spec, "r.io/a:1", "/auth", "/w/d")[:4] == [
+    assert BUILDERS["buildah"].push(spec, "r.io/a:1", "/auth", "/w/d", VERIFIED)[:4] == [
         "buildah",
         "manifest",
         "push",
@@ -95,13 +105,30 @@ def test_several_platforms_make_a_manifest_list() -> None:
     ]
 
 
-def test_loopback_and_named_insecure_registries_use_plain_http() -> None:
-    spec = BuildSpec(
-        context="/c", file="/c/F", refs=("127.0.0.1:5000/a:1",), insecure=frozenset({"reg.lan:5000"})
-    )
-    assert "--tls-verify=false" in BUILDERS["buildah"].push(spec, "127.0.0.1:5000/a:1", "/a", "/d")
-    assert "--tls-verify=false" in BUILDERS["buildah"].push(spec, "reg.lan:5000/a:1", "/a", "/d")
-    assert "--tls-verify=false" not in BUILDERS["buildah"].push(spec, "ghcr.io/a:1", "/a", "/d")
+CERT_DIR = "/etc/containers/certs.d/reg.lan:5000"
+
+
+@pytest.mark.parametrize(
+    ("tls", "flags"),
+    [
+        (BuilderTls(True), ["--tls-verify=true"]),
+        (BuilderTls(True, CERT_DIR), ["--tls-verify=true", "--cert-dir", CERT_DIR]),
+        (BuilderTls(False), ["--tls-verify=false"]),  # plain HTTP, or insecure-registries
+    ],
+)
+@pytest.mark.parametrize("name", ["podman", "buildah"])
+def test_the_push_says_what_tls_the_api_client_found(name: str, tls: BuilderTls, flags: list[str]) -> None:
+    spec = BuildSpec(context="/c", file="/c/F", refs=("reg.lan:5000/a:1",))
+    push = BUILDERS[name].push(spec, "reg.lan:5000/a:1", "", "/d", tls)
+    assert push == [
+        name,
+        "push",
+        *flags,
+        "--digestfile",
+        "/d",
+        "reg.lan:5000/a:1",
+        "docker://reg.lan:5000/a:1",
+    ]
 
 
 class FakeMachine:

@@ -35,7 +35,7 @@ class Recording:
         script = f"import sys; open({str(self.log)!r}, 'a').write({what!r} + ' ' + sys.stdin.read())"
         return [sys.executable, "-c", script]
 
-    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
+    def login(self, registry: str, username: str, authfile: str) -> list[str]:
         Path(authfile).write_text("{}", encoding="utf-8")  # what `buildah login` leaves behind
         return self._record(f"login {registry}")
 
@@ -54,7 +54,7 @@ def test_the_auth_file_is_gone_and_docker_also_logs_out_even_on_failure(
     log = tmp_path / "log"
     builder = Recording(BUILDERS[name], log)
     with pytest.raises(RuntimeError):
-        with logged_in(builder, LOGINS, runtime(), frozenset()) as authfile:  # type: ignore[arg-type]
+        with logged_in(builder, LOGINS, runtime()) as authfile:  # type: ignore[arg-type]
             assert Path(authfile).exists()
             raise RuntimeError("the build failed")
     assert not Path(authfile).parent.exists()
@@ -68,7 +68,7 @@ def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(
     tmp_path: Path, name: str
 ) -> None:
     logins = (*LOGINS, Login("127.0.0.1:5000", "bot", "p:w=2"))
-    with logged_in(BUILDERS[name], logins, runtime(), frozenset()) as authfile:
+    with logged_in(BUILDERS[name], logins, runtime()) as authfile:
         assert stat.S_IMODE(os.stat(authfile).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(Path(authfile).parent).st_mode) == 0o700
         auths = json.loads(Path(authfile).read_text(encoding="utf-8"))["auths"]
@@ -77,3 +77,9 @@ def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(
         "127.0.0.1:5000": "bot:p:w=2",
     }
     assert not Path(authfile).parent.exists()
+
+
+@pytest.mark.parametrize("name", ["buildah", "podman", "docker"])
+def test_without_logins_there_is_no_auth_file_to_name(name: str) -> None:
+    with logged_in(BUILDERS[name], (), runtime()) as authfile:
+        assert authfile == ""

@@ -12,6 +12,7 @@ from gitops_ci.build_push.pipeline import push
 from gitops_ci.build_push.registry import Manifest
 from gitops_ci.build_push.runtime import Runtime
 from gitops_ci.build_push.spec import BuildSpec
+from gitops_ci.build_push.trust import BuilderTls
 from gitops_ci.secrets import Redactor
 
 DIGEST = "sha256:" + "a" * 64
@@ -26,7 +27,9 @@ class PushRecorder:
     def __init__(self, log: Path) -> None:
         self.log = log
 
-    def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
+    def push(
+        self, spec: BuildSpec, ref: str, authfile: str, digestfile: str, tls: BuilderTls
+    ) -> list[str] | None:
         script = (
             f"open({str(self.log)!r}, 'a').write({ref!r} + '\\n'); "
             f"open({digestfile!r}, 'w').write({DIGEST!r})"
@@ -50,6 +53,9 @@ class Registry:
             return None
         self.tagged.append((ref, digest))
         return digest
+
+    def tls(self, ref: str) -> BuilderTls:
+        return BuilderTls(True)
 
     def verify_pushed(self, pushed: Mapping[str, str]) -> Manifest:
         self.verified = dict(pushed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from gitops_ci.build_push.spec import BuildSpec
+from gitops_ci.build_push.trust import BuilderTls
 
 
 class Probe(Protocol):
@@ -22,7 +23,7 @@ class Builder(Protocol):
 
     def available(self, probe: Probe) -> bool: ...
 
-    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str] | None:
+    def login(self, registry: str, username: str, authfile: str) -> list[str] | None:
         """The command that logs in (the password arrives on its stdin), or None when the login
         is an entry gitops-ci writes into `authfile` itself (containers-auth.json: buildah, podman
         and skopeo read it), the credentials having been checked against the registry's API."""
@@ -32,10 +33,15 @@ class Builder(Protocol):
         """The command that logs out, or None when the login lives only in `authfile` (deleted after)."""
         ...
 
-    def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]: ...
+    def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:
+        """The build command; `authfile` is "" when no login wrote one (then it is not named)."""
+        ...
 
-    def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
-        """The command that pushes one reference, or None when the build already pushed it."""
+    def push(
+        self, spec: BuildSpec, ref: str, authfile: str, digestfile: str, tls: BuilderTls
+    ) -> list[str] | None:
+        """The command that pushes one reference, or None when the build already pushed it; `tls`
+        is how the registry API client found the registry speaks (verified TLS or not)."""
         ...
 
     def digest(self, workdir: str, digestfile: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gitops_ci.build_push.builders.base import Probe
 from gitops_ci.build_push.spec import BuildSpec
+from gitops_ci.build_push.trust import BuilderTls
 
 
 class BuildahBuilder:
@@ -18,7 +19,7 @@ class BuildahBuilder:
     def available(self, probe: Probe) -> bool:
         return probe.which(self.tool)
 
-    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str] | None:
+    def login(self, registry: str, username: str, authfile: str) -> list[str] | None:
         # `buildah login` would only check the credentials (done through the registry's API
         # before the build) and write the auth file (done by gitops-ci): one process less.
         return None
@@ -29,7 +30,7 @@ class BuildahBuilder:
         return None
 
     def build(self, spec: BuildSpec, authfile: str, workdir: str) -> list[str]:
-        args = [self.tool, "build", "--authfile", authfile, "--file", spec.file]
+        args = [self.tool, "build", *_authfile(authfile), "--file", spec.file]
         if len(spec.platforms) > 1:
             args += ["--platform", ",".join(spec.platforms), "--manifest", spec.local_name]
         else:
@@ -43,17 +44,31 @@ class BuildahBuilder:
             args += ["--cache-from", spec.cache_ref, "--cache-to", spec.cache_ref]
         return [*args, spec.context]
 
-    def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
-        tls = ["--tls-verify=false"] if spec.is_insecure(ref) else []
+    def push(
+        self, spec: BuildSpec, ref: str, authfile: str, digestfile: str, tls: BuilderTls
+    ) -> list[str] | None:
         if len(spec.platforms) > 1:
             head = [self.tool, "manifest", "push", "--all"]
         else:
             head = [self.tool, "push"]
         source = spec.local_name
-        return [*head, "--authfile", authfile, *tls, "--digestfile", digestfile, source, f"docker://{ref}"]
+        flags = [*_authfile(authfile), *_tls(tls), "--digestfile", digestfile]
+        return [*head, *flags, source, f"docker://{ref}"]
 
     def digest(self, workdir: str, digestfile: str) -> str:
         return Path(digestfile).read_text(encoding="utf-8").strip()
+
+
+def _authfile(authfile: str) -> list[str]:
+    """`--authfile` only when a login wrote one: buildah fails on a named file that is missing."""
+    return ["--authfile", authfile] if authfile else []
+
+
+def _tls(tls: BuilderTls) -> list[str]:
+    """Said explicitly either way: `--tls-verify=true` also overrides a registries.conf `insecure`
+    the API client did not apply, and plain HTTP needs `false` (buildah then falls back to it)."""
+    cert_dir = ["--cert-dir", tls.cert_dir] if tls.cert_dir else []
+    return [f"--tls-verify={'true' if tls.verify else 'false'}", *cert_dir]
 
 
 def _common(spec: BuildSpec) -> list[str]:

@@ -11,6 +11,7 @@ import os
 from gitops_ci.build_push.builders.base import Probe
 from gitops_ci.build_push.builders.buildah import _common
 from gitops_ci.build_push.spec import BuildSpec
+from gitops_ci.build_push.trust import BuilderTls
 from gitops_ci.errors import UserError
 
 METADATA = "buildx-metadata.json"
@@ -25,7 +26,7 @@ class DockerBuilder:
         engine = probe.answers([self.tool, "version", "--format", "{{.Server.Version}}"])
         return engine and probe.answers([self.tool, "buildx", "version"])
 
-    def login(self, registry: str, username: str, authfile: str, insecure: bool) -> list[str]:
+    def login(self, registry: str, username: str, authfile: str) -> list[str]:
         return [self.tool, "login", "--username", username, "--password-stdin", registry]
 
     def logout(self, registry: str, authfile: str) -> list[str] | None:
@@ -47,8 +48,12 @@ class DockerBuilder:
         args += ["--metadata-file", os.path.join(workdir, METADATA)]
         return [*args, spec.context]
 
-    def push(self, spec: BuildSpec, ref: str, authfile: str, digestfile: str) -> list[str] | None:
-        return None  # --push pushed every tag during the build
+    def push(
+        self, spec: BuildSpec, ref: str, authfile: str, digestfile: str, tls: BuilderTls
+    ) -> list[str] | None:
+        # --push pushed every tag during the build; the engine (daemon.json's insecure-registries,
+        # /etc/docker/certs.d) decides its own TLS.
+        return None
 
     def digest(self, workdir: str, digestfile: str) -> str:
         path = os.path.join(workdir, METADATA)
