@@ -18,7 +18,6 @@ from gitops_ci.bump.sites import Site
 from gitops_ci.bump.splice import Edits, Unsafe, apply_splices
 from gitops_ci.bump.verify import check
 from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose_parts
-from gitops_ci.errors import UserError
 
 
 @dataclass
@@ -29,6 +28,16 @@ class FileResult:
     edit: FileEdit | None = None
     matched: int = 0
     found: set[str] = field(default_factory=set)
+    invalid: Invalid | None = None  # not YAML, yet mentions a target: the engine decides
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A file that is not valid YAML and mentions an image to pin."""
+
+    file: str
+    line: int
+    problem: str
 
 
 def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) -> FileResult:
@@ -64,11 +73,7 @@ def _parse(rel: str, text: str, targets: Sequence[Target], result: FileResult) -
         if "{{" in text:
             result.skipped.append(Skipped(rel, "a template with {{ }}, not YAML"))
         elif any(_mentions(text, t) for t in targets):
-            raise UserError(
-                f"{rel}:{exc.line}: not valid YAML, and it mentions an image to pin",
-                why=exc.problem,
-                fix="fix the YAML at the line shown (or leave the file out with --path)",
-            ) from None
+            result.invalid = Invalid(rel, exc.line, exc.problem)
         else:
             result.skipped.append(Skipped(rel, f"not valid YAML ({where}{exc.problem})"))
         return None
