@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Protocol, Sequence
 
 from ruamel.yaml.nodes import Node
 
@@ -29,6 +29,7 @@ class FileResult:
     matched: int = 0
     found: set[str] = field(default_factory=set)
     invalid: Invalid | None = None  # not YAML, yet mentions a target: the engine decides
+    kinds: set[str] = field(default_factory=set)  # the kinds of the sites that pin a target
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,29 @@ class Invalid:
     problem: str
 
 
-def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) -> FileResult:
+class Extra(Protocol):
+    """More sites for a file, found with knowledge beyond the file (e.g. `argocd.Overrides`);
+    its documents are then parsed whole, and its sites come first."""
+
+    def sites(self, rel: str, text: str, docs: list[Node], targets: Sequence[Target]) -> Iterable[Site]: ...
+
+
+def edit_file(
+    rel: str, data: bytes, targets: Sequence[Target], scope: Scope, extra: Extra | None = None
+) -> FileResult:
     result = FileResult(rel)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         result.skipped.append(Skipped(rel, "not UTF-8 text"))
         return result
-    parts = _parse(rel, text, targets, result)
+    parts = _parse(rel, text, [""] if extra else [n.decode() for n in needles(targets)], targets, result)
     if parts is None:
         return result
     docs = [doc for part in parts for doc in part.docs]
     edits = Edits(text)
     by_repo = {normalize_name(t.repository): t for t in targets}
-    for site in _sites(rel, text, docs, targets, result):
+    for site in _sites(rel, text, docs, targets, result, extra):
         _retarget(rel, site, by_repo, scope, edits, result)
     result.changes.sort(key=lambda change: change.line)
     if edits.splices:
@@ -64,10 +74,12 @@ def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) ->
     return result
 
 
-def _parse(rel: str, text: str, targets: Sequence[Target], result: FileResult) -> list[Part] | None:
+def _parse(
+    rel: str, text: str, wanted: list[str], targets: Sequence[Target], result: FileResult
+) -> list[Part] | None:
     """The runs of documents that can pin a target, parsed; None when the file is skipped."""
     try:
-        return compose_parts(text, [needle.decode() for needle in needles(targets)])
+        return compose_parts(text, wanted)
     except YamlSyntaxError as exc:
         where = f"line {exc.line}: " if exc.line else ""
         if "{{" in text:
@@ -84,10 +96,12 @@ def _mentions(text: str, target: Target) -> bool:
 
 
 def _sites(
-    rel: str, text: str, docs: list[Node], targets: Sequence[Target], result: FileResult
+    rel: str, text: str, docs: list[Node], targets: Sequence[Target], result: FileResult, extra: Extra | None
 ) -> list[Site]:
     name = rel.rsplit("/", 1)[-1]
     sites: dict[int, Site] = {}
+    for site in extra.sites(rel, text, docs, targets) if extra else ():
+        sites.setdefault(id(site.anchor), site)
     for root in docs:
         for site in find_sites(Document.of(name, root, targets)):
             sites.setdefault(id(site.anchor), site)
@@ -111,6 +125,7 @@ def _retarget(
     if not in_scope(site, scope):
         return
     result.matched += 1
+    result.kinds.add(site.kind)
     saved = edits.save()
     try:
         notes = site.retarget(edits, target)

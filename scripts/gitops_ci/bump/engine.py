@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from gitops_ci.bump import argocd
 from gitops_ci.bump.edit import FileResult, Invalid
 from gitops_ci.bump.files import check_infra_dir, discover
 from gitops_ci.bump.model import Plan, Scope, Skipped, Target
@@ -31,7 +32,7 @@ def plan(
     root = check_infra_dir(infra_dir)
     _check_targets(targets)
     files = discover(root, scope)
-    results = scan(root, files, targets, scope)
+    results = argocd.rescan(root, files, targets, scope, scan(root, files, targets, scope))
     _check_invalid([r.invalid for r in results if r.invalid is not None], on_invalid)
     total = FileResult()
     edits = []
