@@ -47,26 +47,37 @@ def rescan(
     """``results`` with every file that may hold an override edited again, overrides included."""
     known = {result.file: result for result in results}
     overrides = Overrides(root)
-    for rel, data in _candidates(root, files, targets, known):
+    for rel, data in _candidates(root, files, targets, scope, known):
         known[rel] = edit_file(rel, data, targets, scope, overrides)
+    in_scope = set(files)
+    for rel, pins in sorted(overrides.file_pins.items()):
+        if rel in in_scope:
+            known[rel] = edit_file(rel, read_bytes(str(root / rel)), targets, scope, ValueFile(pins))
     return sorted(known.values(), key=lambda result: result.file)
 
 
 def _candidates(
-    root: Path, files: Sequence[str], targets: Sequence[Target], known: dict[str, FileResult]
+    root: Path, files: Sequence[str], targets: Sequence[Target], scope: Scope, known: dict[str, FileResult]
 ) -> Iterator[tuple[str, bytes]]:
-    """`.argocd-source` files; Applications the scan read; and, when a chart that pins a target
-    sits in a folder whose path does not name it, every Application that names that folder."""
+    """`.argocd-source` files, and the Applications with a Helm source that may point at a chart
+    pinning a target: those the scan read; when a chart that pins a target sits in a folder whose
+    path does not name the image, those that name that folder; when the scope is narrowed (the
+    charts may lie outside it), all of them. Only the last two read every file in scope again."""
     wanted = needles(targets)
     folders = {os.path.dirname(r.file).encode() for r in known.values() if r.kinds & HELM_KINDS and r.matched}
     unnamed = tuple(folder for folder in folders if not mentions(folder, wanted))
+    narrowed = bool(scope.paths or scope.environment)
     for rel in files:
-        if SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]) or rel in known or unnamed:
-            data = read_bytes(str(root / rel))
-            if SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]) or (
-                APPLICATION_NEEDLE in data and (rel in known or any(f in data for f in unnamed))
-            ):
-                yield rel, data
+        source_file = SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]) is not None
+        if not (source_file or rel in known or unnamed or narrowed):
+            continue
+        data = read_bytes(str(root / rel))
+        if source_file or (
+            APPLICATION_NEEDLE in data
+            and b"helm" in data
+            and (rel in known or narrowed or any(folder in data for folder in unnamed))
+        ):
+            yield rel, data
 
 
 # -- the layers of values a Helm source sees ----------------------------------------------------
@@ -97,9 +108,11 @@ class Layer:
     leaves: Leaves
     kind: str | None = None
     block: Block | None = None  # for `helm.values`: the string the leaves live in
+    file: str = ""  # for a value file of the infra dir: its path
 
-    def text(self, path: str) -> str | None:
-        return scalar_text(self.leaves.get(path))
+
+# A value file's key path that pins a repository named elsewhere: (repository, role).
+FilePins = dict[str, dict[str, tuple[str, str]]]
 
 
 @dataclass
@@ -108,6 +121,7 @@ class Overrides:
 
     root: Path
     cache: dict[Path, Leaves] = field(default_factory=dict)
+    file_pins: FilePins = field(default_factory=dict)  # found while reading Applications
 
     def sites(self, rel: str, text: str, docs: list[Node], targets: Sequence[Target]) -> Iterator[Site]:
         name = rel.rsplit("/", 1)[-1]
@@ -130,7 +144,7 @@ class Overrides:
         helm = fields.get("helm")
         if isinstance(helm, MappingNode):
             layers = self._chart(folder, ())
-            yield from _helm_sites(text, doc, helm, layers, SOURCE_FILE)
+            yield from _helm_sites(text, doc, helm, layers, SOURCE_FILE, self.file_pins)
 
     def _application(self, text: str, doc: Document) -> Iterator[Site]:
         spec = entries(entries(doc.root).get("spec"))
@@ -148,7 +162,7 @@ class Overrides:
                 path = scalar_text(entries(source).get("path"))
                 files = [scalar_text(f) or "" for f in _items(entries(helm).get("valueFiles"))]
                 layers = self._chart(path, files, refs) if path is not None else self._refs(files, refs)
-                yield from _helm_sites(text, doc, helm, layers, None)
+                yield from _helm_sites(text, doc, helm, layers, None, self.file_pins)
 
     def _chart(
         self, path: str | None, files: Sequence[str], refs: dict[str, str] | None = None
@@ -160,11 +174,14 @@ class Overrides:
         paths = [folder / "values.yaml"]
         for name in files:
             paths.append(self._ref_path(name, refs or {}) or folder / name)
-        return [Layer(self._read(p)) for p in paths if p is not None]
+        return [self._layer(p) for p in paths if p is not None]
 
     def _refs(self, files: Sequence[str], refs: dict[str, str]) -> list[Layer]:
         paths = [self._ref_path(name, refs) for name in files]
-        return [Layer(self._read(p)) for p in paths if p is not None]
+        return [self._layer(p) for p in paths if p is not None]
+
+    def _layer(self, path: Path) -> Layer:
+        return Layer(self._read(path), file=path.relative_to(self.root).as_posix())
 
     def _ref_path(self, name: str, refs: dict[str, str]) -> Path | None:
         """`$ref/path` of a multi-source Application: a file of the ref source's repository,
@@ -197,7 +214,7 @@ def _items(node: Node | None) -> list[Node]:
 
 
 def _helm_sites(
-    text: str, doc: Document, helm: MappingNode, layers: list[Layer], kind: str | None
+    text: str, doc: Document, helm: MappingNode, layers: list[Layer], kind: str | None, pins: FilePins
 ) -> Iterator[Site]:
     fields = entries(helm)
     values = fields.get("values")
@@ -207,7 +224,11 @@ def _helm_sites(
             layers.append(Layer(flatten(block.docs[0]) if block.docs else {}, kind or VALUES, block))
     layers.append(Layer(flatten(fields.get("valuesObject")), kind or VALUES))
     layers.append(Layer(_parameters(fields.get("parameters")), kind or PARAMETER))
-    yield from _sites_of(doc, layers)
+    view = View.of(layers)
+    for layer in layers:
+        for path, pin in _file_pins(layer, view):
+            pins.setdefault(layer.file, {}).setdefault(path, pin)
+    yield from _sites_of(doc, layers, view)
 
 
 def _parameters(node: Node | None) -> Leaves:
@@ -241,8 +262,7 @@ class View:
         return view
 
 
-def _sites_of(doc: Document, layers: list[Layer]) -> Iterator[Site]:
-    view = View.of(layers)
+def _sites_of(doc: Document, layers: list[Layer], view: View) -> Iterator[Site]:
     for layer in layers:
         if layer.kind is None:
             continue
@@ -253,9 +273,8 @@ def _sites_of(doc: Document, layers: list[Layer]) -> Iterator[Site]:
 def _layer_sites(doc: Document, layer: Layer, view: View) -> Iterator[Site]:
     assert layer.kind is not None
     merged = view.merged
-    groups = {path.rsplit(".", 1)[0] for path in merged if _names_repository(path, merged[path])}
     fields: set[str] = set()
-    for base in sorted(groups):
+    for base in _groups(merged):
         repo = _repository(merged, base)
         fields |= {f"{base}.{k}" for k in ("repository", "name", "registry", "tag", "digest")}
         node = layer.leaves.get(base)
@@ -282,6 +301,40 @@ def _layer_sites(doc: Document, layer: Layer, view: View) -> Iterator[Site]:
         ref = parse_reference(scalar_text(node) or "")
         if ref is not None and (ref.tag or ref.digest) and ("/" in ref.name or ref.tag):
             yield RefSite(layer.kind, node)
+
+
+def _groups(merged: dict[str, str]) -> list[str]:
+    """The key paths of image maps: `X` for each `X.repository` (or `X.name`)."""
+    return sorted({path.rsplit(".", 1)[0] for path in merged if _names_repository(path, merged[path])})
+
+
+def _file_pins(layer: Layer, view: View) -> Iterator[tuple[str, tuple[str, str]]]:
+    """The tag and digest a value file sets for an image map whose repository it leaves to
+    another layer (the chart's `values.yaml`, an override): those values pin that image too."""
+    if layer.kind is not None or not layer.file:
+        return
+    for base in _groups(view.merged):
+        repo = _repository(view.merged, base)
+        if repo is None or f"{base}.repository" in layer.leaves or f"{base}.name" in layer.leaves:
+            continue
+        role = "tag" if f"{base}.digest" in view.merged else "tag@digest"
+        for key, key_role in (("tag", role), ("digest", "digest")):
+            if isinstance(layer.leaves.get(f"{base}.{key}"), ScalarNode):
+                yield f"{base}.{key}", (repo, key_role)
+
+
+@dataclass(frozen=True)
+class ValueFile:
+    """The `edit.Extra` for a value file that Applications layer on a chart (see `_file_pins`)."""
+
+    pins: dict[str, tuple[str, str]]
+
+    def sites(self, rel: str, text: str, docs: list[Node], targets: Sequence[Target]) -> Iterator[Site]:
+        leaves = flatten(docs[0]) if docs else {}
+        for path, (repo, role) in self.pins.items():
+            node = leaves.get(path)
+            if isinstance(node, ScalarNode):
+                yield Field(node, repo, role, "helm-values")
 
 
 def _names_repository(path: str, value: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_ci.bump import engine
-from gitops_ci.bump.model import Target
+from gitops_ci.bump.model import Scope, Target
 from gitops_ci.errors import UserError
 from testing.bump_cases import CASES, DIGEST, FIXTURES
 
@@ -40,6 +40,7 @@ def test_every_override_is_reported_with_its_own_kind() -> None:
     plan = engine.plan(FIXTURES / "argocd-helm" / "before", CASES["argocd-helm"].targets)
     assert [(c.file, c.line, c.kind, c.old, c.new) for c in plan.changes] == [
         ("apps/shop/chart/.argocd-source-shop-staging.yaml", 4, "argocd-source-file", "v1.4.1", "v1.5.0"),
+        ("apps/shop/chart/values-staging.yaml", 6, "helm-values", "v1.4.1", "v1.5.0"),
         ("apps/shop/chart/values.yaml", 8, "helm-values", "v1.4.1", "v1.5.0"),
         ("apps/shop/chart/values.yaml", 16, "key-path", "v1.4.1", "v1.5.0"),
         ("apps/web/.argocd-source.yaml", 3, "argocd-source-file", f"{SHOP}:v1.4.1", f"{SHOP}:v1.5.0"),
@@ -52,6 +53,18 @@ def test_every_override_is_reported_with_its_own_kind() -> None:
         ("envs/prod/eu.yaml", 3, "helm-values", "v1.4.1", "v1.5.0"),
     ]
     assert "argocd/billing.yaml" not in plan.files
+
+
+@pytest.mark.parametrize(
+    "scope", [Scope(paths=("argocd/**",)), Scope(environment="staging")], ids=["path", "environment"]
+)
+def test_a_narrowed_scope_still_links_its_applications_to_charts_outside_it(scope: Scope) -> None:
+    plan = engine.plan(FIXTURES / "argocd-helm" / "before", CASES["argocd-helm"].targets, scope)
+    assert {(c.file, c.line) for c in plan.changes} >= {
+        ("argocd/shop-staging.yaml", 17),
+        ("argocd/shop-staging.yaml", 21),
+    }
+    assert "apps/shop/chart/values.yaml" not in plan.files  # outside the scope: read, not edited
 
 
 @pytest.mark.parametrize(
