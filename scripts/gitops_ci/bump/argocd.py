@@ -171,9 +171,9 @@ class Overrides:
         folder = self._inside(path or "")
         if folder is None:
             return self._refs(files, refs or {})
-        paths = [folder / "values.yaml"]
+        paths = [self._inside(os.path.join(path or "", "values.yaml"))]
         for name in files:
-            paths.append(self._ref_path(name, refs or {}) or folder / name)
+            paths.append(self._ref_path(name, refs or {}) or self._inside(os.path.join(path or "", name)))
         return [self._layer(p) for p in paths if p is not None]
 
     def _refs(self, files: Sequence[str], refs: dict[str, str]) -> list[Layer]:
@@ -315,8 +315,10 @@ def _file_pins(layer: Layer, view: View) -> Iterator[tuple[str, tuple[str, str]]
         return
     for base in _groups(view.merged):
         repo = _repository(view.merged, base)
-        if repo is None or f"{base}.repository" in layer.leaves or f"{base}.name" in layer.leaves:
-            continue
+        if repo is None or repo != _repository(view.chart, base):
+            continue  # no image, or one an override names: its tag is the override's business
+        if f"{base}.repository" in layer.leaves or f"{base}.name" in layer.leaves:
+            continue  # the file names the image itself: an ordinary Helm values site
         role = "tag" if f"{base}.digest" in view.merged else "tag@digest"
         for key, key_role in (("tag", role), ("digest", "digest")):
             if isinstance(layer.leaves.get(f"{base}.{key}"), ScalarNode):

@@ -4,11 +4,15 @@ edited byte-exact, linked to the chart through the source's path, and reported a
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from gitops_ci import main as cli
 from gitops_ci.bump import engine
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.errors import UserError
@@ -148,3 +152,35 @@ def test_a_parameter_setting_the_repository_without_a_tag_is_reported(tmp_path: 
         ("apps/shop.yaml", f"line 12: pins {SHOP} but sets no tag beside the repository,")
     ]
     assert plan.skipped[0].reason.endswith("; not edited")
+
+
+def test_the_cli_reports_the_override_kinds_in_changes(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "argocd-helm" / "before", tmp_path / "infra")
+    (tmp_path / "defaults.yml").write_text("")
+    out, err = io.StringIO(), io.StringIO()
+    argv = [
+        "bump-manifest",
+        "--infra-dir",
+        str(tmp_path / "infra"),
+        "--image",
+        SHOP,
+        "--tag",
+        "v1.5.0",
+        "--json",
+    ]
+    code = cli.main(argv, {"GITOPS_CI_DEFAULTS": str(tmp_path / "defaults.yml")}, out, err)
+    assert code == 0, err.getvalue()
+    changes = json.loads(out.getvalue())["changes"]
+    assert {
+        "file": "argocd/shop-staging.yaml",
+        "line": 17,
+        "kind": "argocd-helm-parameter",
+        "old": "v1.4.1",
+        "new": "v1.5.0",
+    } in changes
+    assert {c["kind"] for c in changes} == {
+        "argocd-helm-parameter",
+        "argocd-helm-values",
+        "argocd-source-file",
+        "helm-values",
+    }
