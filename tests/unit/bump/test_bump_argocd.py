@@ -19,6 +19,7 @@ from gitops_ci.errors import UserError
 from testing.bump_cases import CASES, DIGEST, FIXTURES
 
 SHOP = "ghcr.io/acme/shop-api"
+MENTION = "# runs ghcr.io/acme/shop-api\n"  # so that the scan reads the Application
 CHART = "image:\n  repository: ghcr.io/acme/shop-api\n  tag: v1.4.1\n  digest: ''\n"
 
 
@@ -137,7 +138,21 @@ def test_a_values_string_for_another_image_is_left_alone(tmp_path: Path) -> None
 def test_a_source_path_outside_the_infra_dir_links_to_nothing(tmp_path: Path) -> None:
     _tree(tmp_path, {"outside/values.yaml": CHART})
     params = "      parameters:\n        - name: image.tag\n          value: v1.4.1\n"
-    root = _tree(tmp_path / "infra", {"apps/shop.yaml": _application(params, path="../outside")})
+    root = _tree(tmp_path / "infra", {"apps/shop.yaml": MENTION + _application(params, path="../outside")})
+    plan = engine.plan(root, [Target(SHOP, "v1.5.0")])
+    assert plan.matched == 0 and not plan.changed
+
+
+def test_a_value_file_outside_the_infra_dir_is_not_read(tmp_path: Path) -> None:
+    _tree(tmp_path, {"outside/values.yaml": CHART})
+    helm = (
+        "      valueFiles: [../../../outside/values.yaml]\n"
+        "      parameters:\n        - {name: image.tag, value: v1}\n"
+    )
+    application = MENTION + _application(helm)
+    root = _tree(
+        tmp_path / "infra", {"charts/shop/Chart.yaml": "name: shop\n", "apps/shop.yaml": application}
+    )
     plan = engine.plan(root, [Target(SHOP, "v1.5.0")])
     assert plan.matched == 0 and not plan.changed
 

@@ -32,7 +32,7 @@ def test_compose_images_are_reported_as_compose(tmp_path: Path, name: str) -> No
     assert (tmp_path / name).read_text() == COMPOSE.replace("1.4.1", "1.5.0")
 
 
-def test_a_compose_named_file_without_image_services_elsewhere_is_still_compose(tmp_path: Path) -> None:
+def test_a_compose_named_file_with_build_only_services_is_still_compose(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build: .\n  web:\n    image: nginx:1.25\n")
     plan = engine.plan(tmp_path, [Target("nginx", "1.27")])
     assert [(c.kind, c.new) for c in plan.changes] == [("compose", "nginx:1.27")]
