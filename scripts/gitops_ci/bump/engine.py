@@ -19,9 +19,6 @@ from gitops_ci.errors import UserError
 _IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
 
 
-ON_INVALID = ("fail", "skip")
-
-
 def plan(
     infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope(), on_invalid: str = "fail"
 ) -> Plan:
