@@ -151,11 +151,7 @@ class Overrides:
         sources = [spec.get("source")]
         many = spec.get("sources")
         sources += many.value if isinstance(many, SequenceNode) else []
-        refs = {
-            scalar_text(entries(s).get("ref")) or "": scalar_text(entries(s).get("path")) or ""
-            for s in sources
-            if scalar_text(entries(s).get("ref"))
-        }
+        refs = {ref for s in sources if (ref := scalar_text(entries(s).get("ref")))}
         for source in sources:
             helm = entries(source).get("helm")
             if isinstance(helm, MappingNode):
@@ -165,33 +161,33 @@ class Overrides:
                 yield from _helm_sites(text, doc, helm, layers, None, self.file_pins)
 
     def _chart(
-        self, path: str | None, files: Sequence[str], refs: dict[str, str] | None = None
+        self, path: str | None, files: Sequence[str], refs: frozenset[str] | set[str] = frozenset()
     ) -> list[Layer]:
         """The chart's `values.yaml` then each value file, as read-only layers."""
         folder = self._inside(path or "")
         if folder is None:
-            return self._refs(files, refs or {})
+            return self._refs(files, refs)
         paths = [self._inside(os.path.join(path or "", "values.yaml"))]
         for name in files:
-            paths.append(self._ref_path(name, refs or {}) or self._inside(os.path.join(path or "", name)))
+            paths.append(self._ref_path(name, refs) or self._inside(os.path.join(path or "", name)))
         return [self._layer(p) for p in paths if p is not None]
 
-    def _refs(self, files: Sequence[str], refs: dict[str, str]) -> list[Layer]:
+    def _refs(self, files: Sequence[str], refs: frozenset[str] | set[str]) -> list[Layer]:
         paths = [self._ref_path(name, refs) for name in files]
         return [self._layer(p) for p in paths if p is not None]
 
     def _layer(self, path: Path) -> Layer:
         return Layer(self._read(path), file=path.relative_to(self.root).as_posix())
 
-    def _ref_path(self, name: str, refs: dict[str, str]) -> Path | None:
-        """`$ref/path` of a multi-source Application: a file of the ref source's repository,
-        read when it exists in the infra dir."""
+    def _ref_path(self, name: str, refs: frozenset[str] | set[str]) -> Path | None:
+        """`$ref/path` of a multi-source Application: a file from the root of the ref source's
+        repository, read when it exists in the infra dir."""
         if not name.startswith("$"):
             return None
         ref, _, rest = name[1:].partition("/")
         if ref not in refs:
             return None
-        return self._inside(os.path.join(refs[ref], rest))
+        return self._inside(rest)
 
     def _inside(self, rel: str) -> Path | None:
         path = (self.root / rel.lstrip("/")).resolve()

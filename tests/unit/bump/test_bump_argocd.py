@@ -199,3 +199,19 @@ def test_the_cli_reports_the_override_kinds_in_changes(tmp_path: Path) -> None:
         "argocd-source-file",
         "helm-values",
     }
+
+
+def test_ref_value_files_are_read_from_the_root_of_the_ref_repository(tmp_path: Path) -> None:
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop-eu\nspec:\n  sources:\n"
+        "    - repoURL: https://charts.acme.example\n      chart: shop\n      helm:\n"
+        "        valueFiles: [$values/envs/eu.yaml]\n        parameters:\n"
+        "          - {name: image.tag, value: v1.4.1}\n"
+        "    - repoURL: https://github.com/acme/infra.git\n      path: deploy\n      ref: values\n"
+    )
+    root = _tree(tmp_path, {"envs/eu.yaml": CHART, "deploy/README.yaml": "a: 1\n", "argocd/eu.yaml": app})
+    plan = engine.plan(root, [Target(SHOP, "v1.5.0")])
+    assert [(c.file, c.line, c.kind) for c in plan.changes] == [
+        ("argocd/eu.yaml", 12, "argocd-helm-parameter"),
+        ("envs/eu.yaml", 3, "helm-values"),
+    ]
