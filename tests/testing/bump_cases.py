@@ -46,6 +46,10 @@ CASES = {
     ),
     "argocd": Case("argocd", (Target("ghcr.io/acme/shop-api", "1.5.0"), Target("nginx", "1.27"))),
     "helm": Case("helm", (Target("ghcr.io/acme/shop-api", "v1.5.0"),)),
+    "argocd-helm": Case(
+        "argocd-helm", (Target("ghcr.io/acme/shop-api", "v1.5.0", key_paths=("app.imageTag",)),)
+    ),
+    "argocd-helm-digest": Case("argocd-helm", (Target("ghcr.io/acme/shop-api", "v1.5.0", DIGEST),)),
     "helm-digest": Case("helm", (Target("ghcr.io/acme/shop-api", "v1.5.0", DIGEST),)),
     "markers": Case("markers", (Target("ghcr.io/acme/shop-api", "1.5.0", DIGEST),)),
     "keypath": Case(

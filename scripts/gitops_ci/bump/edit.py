@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Protocol, Sequence
 
 from ruamel.yaml.nodes import Node
 
@@ -18,7 +18,6 @@ from gitops_ci.bump.sites import Site
 from gitops_ci.bump.splice import Edits, Unsafe, apply_splices
 from gitops_ci.bump.verify import check
 from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose_parts
-from gitops_ci.errors import UserError
 
 
 @dataclass
@@ -29,22 +28,42 @@ class FileResult:
     edit: FileEdit | None = None
     matched: int = 0
     found: set[str] = field(default_factory=set)
+    invalid: Invalid | None = None  # not YAML, yet mentions a target: the engine decides
+    kinds: set[str] = field(default_factory=set)  # the kinds of the sites that pin a target
 
 
-def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) -> FileResult:
+@dataclass(frozen=True)
+class Invalid:
+    """A file that is not valid YAML and mentions an image to pin."""
+
+    file: str
+    line: int
+    problem: str
+
+
+class Extra(Protocol):
+    """More sites for a file, found with knowledge beyond the file (e.g. `argocd.Overrides`);
+    its documents are then parsed whole, and its sites come first."""
+
+    def sites(self, rel: str, text: str, docs: list[Node], targets: Sequence[Target]) -> Iterable[Site]: ...
+
+
+def edit_file(
+    rel: str, data: bytes, targets: Sequence[Target], scope: Scope, extra: Extra | None = None
+) -> FileResult:
     result = FileResult(rel)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         result.skipped.append(Skipped(rel, "not UTF-8 text"))
         return result
-    parts = _parse(rel, text, targets, result)
+    parts = _parse(rel, text, [""] if extra else [n.decode() for n in needles(targets)], targets, result)
     if parts is None:
         return result
     docs = [doc for part in parts for doc in part.docs]
     edits = Edits(text)
     by_repo = {normalize_name(t.repository): t for t in targets}
-    for site in _sites(rel, text, docs, targets, result):
+    for site in _sites(rel, text, docs, targets, result, extra):
         _retarget(rel, site, by_repo, scope, edits, result)
     result.changes.sort(key=lambda change: change.line)
     if edits.splices:
@@ -55,20 +74,18 @@ def edit_file(rel: str, data: bytes, targets: Sequence[Target], scope: Scope) ->
     return result
 
 
-def _parse(rel: str, text: str, targets: Sequence[Target], result: FileResult) -> list[Part] | None:
+def _parse(
+    rel: str, text: str, wanted: list[str], targets: Sequence[Target], result: FileResult
+) -> list[Part] | None:
     """The runs of documents that can pin a target, parsed; None when the file is skipped."""
     try:
-        return compose_parts(text, [needle.decode() for needle in needles(targets)])
+        return compose_parts(text, wanted)
     except YamlSyntaxError as exc:
         where = f"line {exc.line}: " if exc.line else ""
         if "{{" in text:
             result.skipped.append(Skipped(rel, "a template with {{ }}, not YAML"))
         elif any(_mentions(text, t) for t in targets):
-            raise UserError(
-                f"{rel}:{exc.line}: not valid YAML, and it mentions an image to pin",
-                why=exc.problem,
-                fix="fix the YAML at the line shown (or leave the file out with --path)",
-            ) from None
+            result.invalid = Invalid(rel, exc.line, exc.problem)
         else:
             result.skipped.append(Skipped(rel, f"not valid YAML ({where}{exc.problem})"))
         return None
@@ -79,10 +96,12 @@ def _mentions(text: str, target: Target) -> bool:
 
 
 def _sites(
-    rel: str, text: str, docs: list[Node], targets: Sequence[Target], result: FileResult
+    rel: str, text: str, docs: list[Node], targets: Sequence[Target], result: FileResult, extra: Extra | None
 ) -> list[Site]:
     name = rel.rsplit("/", 1)[-1]
     sites: dict[int, Site] = {}
+    for site in extra.sites(rel, text, docs, targets) if extra else ():
+        sites.setdefault(id(site.anchor), site)
     for root in docs:
         for site in find_sites(Document.of(name, root, targets)):
             sites.setdefault(id(site.anchor), site)
@@ -106,6 +125,7 @@ def _retarget(
     if not in_scope(site, scope):
         return
     result.matched += 1
+    result.kinds.add(site.kind)
     saved = edits.save()
     try:
         notes = site.retarget(edits, target)

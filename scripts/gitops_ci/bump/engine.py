@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from gitops_ci.bump.edit import FileResult
+from gitops_ci.bump import argocd
+from gitops_ci.bump.edit import FileResult, Invalid
 from gitops_ci.bump.files import check_infra_dir, discover
-from gitops_ci.bump.model import Plan, Scope, Target
+from gitops_ci.bump.model import Plan, Scope, Skipped, Target
 from gitops_ci.bump.reference import check_target, parse_reference
 from gitops_ci.bump.scan import scan
 from gitops_ci.bump.write import write_all
@@ -18,14 +19,21 @@ from gitops_ci.errors import UserError
 _IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
 
 
-def plan(infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope()) -> Plan:
-    """Every pin of the targets under ``infra_dir`` and the edits that retarget them."""
+def plan(
+    infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope(), on_invalid: str = "fail"
+) -> Plan:
+    """Every pin of the targets under ``infra_dir`` and the edits that retarget them.
+
+    A file that is not valid YAML and mentions a target stops the plan (``on_invalid="fail"``,
+    naming every such file at once) or is left untouched and reported (``"skip"``)."""
     root = check_infra_dir(infra_dir)
     _check_targets(targets)
     files = discover(root, scope)
+    results = argocd.rescan(root, files, targets, scope, scan(root, files, targets, scope))
+    _check_invalid([r.invalid for r in results if r.invalid is not None], on_invalid)
     total = FileResult()
     edits = []
-    for result in scan(root, files, targets, scope):
+    for result in results:
         _merge(total, result)
         if result.edit is not None:
             edits.append(result.edit)
@@ -59,8 +67,28 @@ def _check_targets(targets: Sequence[Target]) -> None:
         seen.add(ref.normalized)
 
 
+def _check_invalid(invalid: list[Invalid], on_invalid: str) -> None:
+    if not invalid or on_invalid == "skip":
+        return
+    where = [f"{bad.file}:{bad.line}: {bad.problem}" for bad in invalid]
+    raise UserError(
+        (
+            f"{invalid[0].file}:{invalid[0].line}: not valid YAML, and it mentions an image to pin"
+            if len(invalid) == 1
+            else f"{len(invalid)} files are not valid YAML and mention an image to pin"
+        ),
+        why=invalid[0].problem if len(invalid) == 1 else "\n" + "\n".join(where),
+        fix="fix the YAML at the lines shown, leave the files out with --path, "
+        "or pass --on-invalid skip to leave them untouched; nothing was written",
+    )
+
+
 def _merge(total: FileResult, result: FileResult) -> None:
     total.changes.extend(result.changes)
+    if result.invalid is not None:
+        bad = result.invalid
+        reason = f"line {bad.line}: not valid YAML ({bad.problem}) and it mentions an image to pin"
+        total.skipped.append(Skipped(bad.file, reason + "; not edited"))
     total.skipped.extend(result.skipped)
     total.matched += result.matched
     total.found |= result.found

@@ -37,7 +37,7 @@ class Scope:
 class Change:
     file: str  # relative to the infra dir, with `/`
     line: int  # 1-based
-    kind: str  # e.g. container, init-container, kustomize-images, helm-values, marker
+    kind: str  # e.g. container, init-container, kustomize-image, helm-values, compose, marker
     old: str
     new: str
     repository: str = ""  # the target repository this change pins

@@ -22,6 +22,7 @@ CONTAINER_LISTS = {
     "ephemeralContainers": "ephemeral-container",
 }
 KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization"}
+COMPOSE_FILES = ("compose.y*ml", "compose.*.y*ml", "docker-compose*.y*ml")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,18 @@ def argocd_images(doc: Document) -> Iterator[Site]:
                 yield RefSite("argocd-image", item, assign=True)
 
 
+def compose_services(doc: Document) -> Iterator[Site]:
+    """`services.<name>.image` of a Compose file: named `compose.y*ml` / `docker-compose*.y*ml`,
+    or any file whose top-level `services:` entries have an `image:`."""
+    services = [entries(item) for item in entries(entries(doc.root).get("services")).values()]
+    named = any(fnmatch.fnmatchcase(doc.file_name, pattern) for pattern in COMPOSE_FILES)
+    if named or any(isinstance(service.get("image"), ScalarNode) for service in services):
+        for service in services:
+            image = service.get("image")
+            if isinstance(image, ScalarNode):
+                yield RefSite("compose", image)
+
+
 def helm_values(doc: Document) -> Iterator[Site]:
     """`image: repo:tag` and `image: {registry?, repository, tag?, digest?}` at any depth."""
     for _, mapping in doc.maps:
@@ -126,6 +139,7 @@ FINDERS: dict[str, Finder] = {
     "containers": containers,
     "kustomize": kustomize_images,
     "argocd": argocd_images,
+    "compose": compose_services,
     "helm": helm_values,
     "key-path": key_paths,
 }

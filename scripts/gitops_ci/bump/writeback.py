@@ -49,6 +49,7 @@ class Request:
     auto_merge: bool = False
     dry_run: bool = False
     on_missing: str = "fail"
+    on_invalid: str = "fail"
     attempts: int = 10
     backoff: float = 1.0  # seconds, the first retry's mean-ish wait; doubles per attempt
     api_url: str = "https://api.github.com"
@@ -251,7 +252,7 @@ def _decorate(req: Request, api: GitHubApi, number: int) -> tuple[str, ...]:
 # -- shared ----------------------------------------------------------------------------------
 def plan_or_fail(git: Git, req: Request) -> Plan:
     assert git.workdir is not None
-    plan = engine.plan(git.workdir, req.targets, req.scope)
+    plan = engine.plan(git.workdir, req.targets, req.scope, req.on_invalid)
     if plan.matched == 0 and req.on_missing == "fail":
         found = ", ".join(plan.found_images[:20]) or "no image references at all"
         raise UserError(

@@ -23,6 +23,7 @@ class EditInputs:
     targets: tuple[Target, ...]
     scope: Scope
     on_missing: str = "fail"
+    on_invalid: str = "fail"
     dry_run: bool = False
 
 
@@ -39,6 +40,7 @@ def edit_inputs(ctx: Context, values: Values) -> EditInputs:
         targets=_targets(values),
         scope=scope,
         on_missing=values["on_missing"],
+        on_invalid=values["on_invalid"],
         dry_run=values["dry_run"],
     )
 
@@ -67,7 +69,7 @@ def _targets(values: Values) -> tuple[Target, ...]:
 def run_edit(ctx: Context, values: Values) -> int:
     """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
     inputs = edit_inputs(ctx, values)
-    plan = engine.plan(inputs.infra_dir, inputs.targets, inputs.scope)
+    plan = engine.plan(inputs.infra_dir, inputs.targets, inputs.scope, inputs.on_invalid)
     if plan.matched == 0:
         bump_report.missing(
             ctx.console, inputs.infra_dir, inputs.targets, inputs.scope, plan, inputs.on_missing
@@ -127,6 +129,7 @@ COMMAND = Command(
             multiple=True,
         ),
         bump_writeback.ON_MISSING_OPTION,
+        bump_writeback.ON_INVALID_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
         bump_writeback.ALLOW_DOWNGRADE_OPTION,

@@ -51,6 +51,13 @@ PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", 
 ON_MISSING_OPTION = Option(
     "on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"
 )
+ON_INVALID_OPTION = Option(
+    "on-invalid",
+    "a file that is not valid YAML and mentions the image: fail (naming every such file) "
+    "or skip it with a warning",
+    parse_choice(("fail", "skip")),
+    "fail",
+)
 DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
 TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
 # Inputs of the commands that deploy a build (bump-manifest; rollback always allows a downgrade).
@@ -137,6 +144,7 @@ def request(
         auto_merge=values["auto_merge"],
         dry_run=values["dry_run"],
         on_missing=values["on_missing"],
+        on_invalid=values["on_invalid"],
         attempts=max(1, values["push_attempts"]),
         backoff=values["retry_backoff"],
         api_url=env.get("GITHUB_API_URL", "") or "https://api.github.com",
@@ -252,6 +260,9 @@ def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None
         console.warning(warning)
     for held in result.held:
         console.annotate(Annotation("notice", held.notice))
+    for skipped in result.skipped:
+        if skipped.reason.endswith("; not edited"):
+            console.warning(skipped.reason, file=skipped.file)
     doc = document(result, dry_run=dry_run)
     console.set_outputs(
         {

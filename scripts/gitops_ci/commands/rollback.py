@@ -83,7 +83,7 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
     target, current, restored = _choose(read(ctx, infra_dir), values)
-    plan = engine.plan(infra_dir, (target,), scope)
+    plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
     result = writeback.Result(
         plan.changed,
         files=plan.files,
@@ -103,7 +103,13 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
         identity = Identity(values["author_name"], values["author_email"])
         sha = git.commit(message.commit_message(subject, plan, pairs), identity=identity)
         result = writeback.Result(
-            True, sha, files=plan.files, changes=plan.changes, diff=result.diff, attempts=1
+            True,
+            sha,
+            files=plan.files,
+            changes=plan.changes,
+            skipped=plan.skipped,
+            diff=result.diff,
+            attempts=1,
         )
     bump_writeback.report(ctx.console, result, dry_run=values["dry_run"])
     return 0
@@ -123,6 +129,7 @@ def _options() -> tuple[Option, ...]:
         Option("to", "previous, a TAG, or an INFRA_COMMIT whose image to restore", default="previous"),
         bump_writeback.PATH_OPTION,
         bump_writeback.ON_MISSING_OPTION,
+        bump_writeback.ON_INVALID_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
     )

@@ -11,7 +11,6 @@ import pytest
 from gitops_ci.bump.files import discover
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.bump.scan import scan
-from gitops_ci.errors import UserError
 from testing.bump_cases import CASES, FIXTURES
 
 pytestmark = pytest.mark.skipif(
@@ -29,8 +28,11 @@ def test_workers_give_the_same_results_as_one_process(tmp_path: Path) -> None:
     )
 
 
-def test_a_user_error_in_a_worker_reaches_the_caller(tmp_path: Path) -> None:
+def test_an_invalid_file_found_by_a_worker_reaches_the_caller(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("image: x/app:1\n")
     (tmp_path / "b.yaml").write_text("image: x/app:1\n  broken: [\n")
-    with pytest.raises(UserError, match="b.yaml:2: not valid YAML"):
-        scan(tmp_path, ["a.yaml", "b.yaml"], [Target("x/app", "2")], Scope(), workers=2)
+    results = scan(tmp_path, ["a.yaml", "b.yaml"], [Target("x/app", "2")], Scope(), workers=2)
+    assert [(r.file, r.invalid and (r.invalid.file, r.invalid.line)) for r in results] == [
+        ("a.yaml", None),
+        ("b.yaml", ("b.yaml", 2)),
+    ]
