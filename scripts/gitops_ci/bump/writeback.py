@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from gitops_ci.bump import engine, message
+from gitops_ci.bump import engine, message, render_check
 from gitops_ci.bump.message import Source
-from gitops_ci.bump.model import Change, Plan, Scope, Skipped, Target
+from gitops_ci.bump.model import Change, Plan, RenderCheck, Scope, Skipped, Target
 from gitops_ci.errors import UserError
 from gitops_ci.git import Git, Identity
 from gitops_ci.github_api import GitHubApi, PullInfo, RetryPolicy
@@ -47,6 +47,7 @@ class Request:
     auto_merge: bool = False
     dry_run: bool = False
     on_missing: str = "fail"
+    render_check: str = "auto"  # auto | true | false: see bump/render_check.py
     attempts: int = 10
     backoff: float = 1.0  # seconds, the first retry's mean-ish wait; doubles per attempt
     api_url: str = "https://api.github.com"
@@ -68,6 +69,7 @@ class Result:
     diff: str = ""
     attempts: int = 0
     warnings: tuple[str, ...] = field(default=())
+    render: RenderCheck = RenderCheck()
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def run_commit(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or git.default_branch()
     git.clone(base, sparse=sparse_patterns(req.scope))
     for attempt in range(1, req.attempts + 1):
-        plan = plan_or_fail(git, req)
+        plan = plan_or_fail(git, req, svc)
         if not plan.changed or req.dry_run:
             return _unpushed(plan, git, attempt)
         sha = _commit(req, git, plan)
@@ -163,7 +165,7 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or api.repository(req.full_name).default_branch
     git.clone(base, sparse=sparse_patterns(req.scope))
     base_head = git.rev_parse("HEAD")
-    plan = plan_or_fail(git, req)
+    plan = plan_or_fail(git, req, svc)
     values = message.fields(req.targets, req.environment, req.source)
     branch = message.branch_name(req.branch_template, values)
     if not plan.changed or req.dry_run:
@@ -189,6 +191,7 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
         message.unified_diff(plan.edits),
         attempts,
         warnings,
+        plan.render,
     )
 
 
@@ -239,7 +242,9 @@ def _decorate(req: Request, api: GitHubApi, number: int) -> tuple[str, ...]:
 
 
 # -- shared ----------------------------------------------------------------------------------
-def plan_or_fail(git: Git, req: Request) -> Plan:
+def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
+    """The plan on the clone as it is, render-checked: the one point of both modes (and of
+    every retry) where the edit is known and nothing is written, committed or pushed."""
     assert git.workdir is not None
     plan = engine.plan(git.workdir, req.targets, req.scope)
     if plan.matched == 0 and req.on_missing == "fail":
@@ -251,7 +256,8 @@ def plan_or_fail(git: Git, req: Request) -> Plan:
             + f"; images found there: {found}",
             fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
         )
-    return plan
+    settings = render_check.Settings(req.render_check, svc.redactor, svc.environ, svc.log)
+    return render_check.check(git.workdir, plan, req.targets, req.scope, settings)
 
 
 def _commit(req: Request, git: Git, plan: Plan) -> str:
@@ -279,6 +285,7 @@ def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:
         skipped=plan.skipped,
         diff=diff,
         attempts=attempt,
+        render=plan.render,
     )
 
 
@@ -291,6 +298,7 @@ def _pushed(plan: Plan, sha: str, attempt: int) -> Result:
         skipped=plan.skipped,
         diff=message.unified_diff(plan.edits),
         attempts=attempt,
+        render=plan.render,
     )
 
 

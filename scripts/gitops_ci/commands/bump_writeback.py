@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gitops_ci.bump import message, writeback
+from gitops_ci.bump import message, render_check, writeback
 from gitops_ci.bump.model import Scope, Target
+from gitops_ci.commands import bump_report
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.git import BOT_EMAIL, BOT_NAME, Identity
@@ -29,6 +30,13 @@ def parse_seconds(text: str, *, name: str = "value") -> float:
 PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
 ON_MISSING_OPTION = Option(
     "on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"
+)
+RENDER_CHECK_OPTION = Option(
+    "render-check",
+    "build each kustomization that includes a changed file before and after the edit, and refuse "
+    "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
+    parse_choice(render_check.MODES),
+    "auto",
 )
 DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
 TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
@@ -98,6 +106,7 @@ def request(
         auto_merge=values["auto_merge"],
         dry_run=values["dry_run"],
         on_missing=values["on_missing"],
+        render_check=values["render_check"],
         attempts=max(1, values["push_attempts"]),
         backoff=values["retry_backoff"],
         api_url=env.get("GITHUB_API_URL", "") or "https://api.github.com",
@@ -108,6 +117,12 @@ def request(
 
 def services(ctx: Context) -> writeback.Services:
     return writeback.Services(redactor=ctx.console.redactor, environ=ctx.environ, log=ctx.console.info)
+
+
+def render_settings(ctx: Context, values: Values) -> render_check.Settings:
+    """The render check as the edit mode and local rollback run it (the write-back builds its
+    own from its Services)."""
+    return render_check.Settings(values["render_check"], ctx.console.redactor, ctx.environ, ctx.console.debug)
 
 
 def run_commit(ctx: Context, values: Values) -> int:
@@ -143,17 +158,19 @@ def document(result: writeback.Result, *, dry_run: bool) -> dict[str, Any]:
         "pr_operation": result.pr_operation,
         "branch": result.branch,
         "attempts": result.attempts,
+        "render_check": bump_report.render_document(result.render),
     }
 
 
 def text(result: writeback.Result, *, dry_run: bool) -> str:
+    rendered = "".join(f"{line}\n" for line in bump_report.render_text(result.render))
     if dry_run:
-        return (
-            result.diff or "Nothing to change: every pin is already at the target."
-        ) + "\n(dry run: nothing pushed)"
+        shown = result.diff or "Nothing to change: every pin is already at the target."
+        return f"{shown}\n{rendered}(dry run: nothing pushed)"
     if not result.changed:
         return "Nothing to change: the infra repo already pins the target."
     lines = [f"{c.file}:{c.line}: {c.old} -> {c.new}" for c in result.changes]
+    lines.extend(bump_report.render_text(result.render))
     lines.append(
         f"Commit {result.commit_sha}" + (f" after {result.attempts} attempts" if result.attempts > 1 else "")
     )
@@ -165,6 +182,7 @@ def text(result: writeback.Result, *, dry_run: bool) -> str:
 def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None:
     for warning in result.warnings:
         console.warning(warning)
+    bump_report.render_warnings(console, result.render)
     doc = document(result, dry_run=dry_run)
     console.set_outputs(
         {
@@ -189,4 +207,5 @@ def _summary(result: writeback.Result, *, dry_run: bool) -> str:
     tail = [f"Commit `{result.commit_sha}`"] if result.commit_sha else []
     if result.pr_url:
         tail.append(f"Pull request ({result.pr_operation}): {result.pr_url}")
-    return "\n".join([head, "", "| Where | Old | New |", "|---|---|---|", *rows, "", *tail, ""])
+    rendered = bump_report.render_summary(result.render)
+    return "\n".join([head, "", "| Where | Old | New |", "|---|---|---|", *rows, "", *rendered, *tail, ""])
