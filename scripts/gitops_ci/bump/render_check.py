@@ -27,7 +27,7 @@ from gitops_ci.bump.kustomizations import Patch, Tree
 from gitops_ci.bump.message import reference
 from gitops_ci.bump.model import FileEdit, Plan, RenderCheck, RenderedRoot, Running, Scope, Target
 from gitops_ci.bump.reference import last_component, normalize_name, parse_reference
-from gitops_ci.bump.shapes import CONTAINER_LISTS
+from gitops_ci.bump.shapes import CONTAINER_LISTS, KUSTOMIZATION_FILES
 from gitops_ci.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
 from gitops_ci.secrets import Redactor
@@ -36,6 +36,7 @@ MODES = ("auto", "true", "false")
 RENDERERS = (("kustomize", "build"), ("kubectl", "kustomize"))  # the standalone tool first
 TIMEOUT = 120.0
 WORKERS = 4
+SPARSE_PATTERNS = tuple(sorted(KUSTOMIZATION_FILES))  # non-cone: these names in every folder
 _KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] "command failed" err="(.*)"$', re.MULTILINE)
 
 
@@ -45,6 +46,14 @@ class Settings:
     redactor: Redactor
     environ: Mapping[str, str] | None = None  # for the renderer (PATH, HOME); None: os.environ
     log: Callable[[str], None] | None = None
+    # Makes folders present before they are rendered: a sparse clone (--path) checks out only
+    # the paths in scope and SPARSE_PATTERNS, and the roots' folders on demand.
+    reveal: Callable[[Sequence[str]], None] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the check will render (or fail for want of a renderer)."""
+        return self.mode == "true" or (self.mode == "auto" and find_renderer(self.environ) is not None)
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,10 @@ def check(infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, 
     roots = tree.including(plan.files) if plan.edits else []
     if not roots:
         return replace(plan, render=RenderCheck(name, note="no kustomization includes a changed file"))
-    before, after = _render(tree, roots, plan.edits, renderer, settings)
+    folders = _outermost(sorted({member for root in roots for member in tree.closure(root)}))
+    if settings.reveal is not None:
+        settings.reveal(folders)
+    before, after = _render(tree, roots, folders, plan.edits, renderer, settings)
     results = [_compare(tree, root, b, a, targets, scope) for root, b, a in zip(roots, before, after)]
     problems = [problem for _, found in results for problem in found]
     if problems:
@@ -106,10 +118,15 @@ def find_renderer(environ: Mapping[str, str] | None) -> tuple[str, str] | None:
 
 # -- rendering ---------------------------------------------------------------------------
 def _render(
-    tree: Tree, roots: Sequence[str], edits: Sequence[FileEdit], renderer: tuple[str, str], settings: Settings
+    tree: Tree,
+    roots: Sequence[str],
+    folders: Sequence[str],
+    edits: Sequence[FileEdit],
+    renderer: tuple[str, str],
+    settings: Settings,
 ) -> tuple[list[Build], list[Build]]:
     with tempfile.TemporaryDirectory(prefix="gitops-ci-render-") as tmp:
-        copy = _stage(tree, roots, edits, Path(tmp) / "infra")
+        copy = _stage(tree, folders, edits, Path(tmp) / "infra")
         jobs = [
             proc.Job((*renderer, str(base / root)), cwd=str(base), env=settings.environ, timeout=TIMEOUT)
             for base in (tree.root, copy)
@@ -122,12 +139,11 @@ def _render(
     return builds[: len(roots)], builds[len(roots) :]
 
 
-def _stage(tree: Tree, roots: Sequence[str], edits: Sequence[FileEdit], dest: Path) -> Path:
-    """The roots' folders (and those of what they include) copied to ``dest``, with the new
-    bytes of the edits inside them. Symlinks stay symlinks; a file reached through one is not
-    written (it could lead back into the real tree)."""
-    folders = sorted({member for root in roots for member in tree.closure(root)})
-    for folder in _outermost(folders):
+def _stage(tree: Tree, folders: Sequence[str], edits: Sequence[FileEdit], dest: Path) -> Path:
+    """``folders`` (the roots' and those of what they include) copied to ``dest``, with the
+    new bytes of the edits inside them. Symlinks stay symlinks; a file reached through one is
+    not written (it could lead back into the real tree)."""
+    for folder in folders:
         shutil.copytree(
             tree.root / folder,
             dest / folder,

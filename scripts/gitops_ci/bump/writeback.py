@@ -12,7 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from gitops_ci.bump import engine, message, render_check
 from gitops_ci.bump.message import Source
@@ -120,7 +120,7 @@ def run(req: Request, svc: Services) -> Result:
 # -- commit mode -------------------------------------------------------------------------
 def run_commit(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or git.default_branch()
-    git.clone(base, sparse=sparse_patterns(req.scope))
+    git.clone(base, sparse=_sparse(req, svc))
     for attempt in range(1, req.attempts + 1):
         plan = plan_or_fail(git, req, svc)
         if not plan.changed or req.dry_run:
@@ -163,7 +163,7 @@ def _gave_up(req: Request, branch: str) -> UserError:
 def run_pr(req: Request, svc: Services, git: Git) -> Result:
     api = GitHubApi(base_url=req.api_url, token=req.token, policy=req.api_policy)
     base = req.base_branch or api.repository(req.full_name).default_branch
-    git.clone(base, sparse=sparse_patterns(req.scope))
+    git.clone(base, sparse=_sparse(req, svc))
     base_head = git.rev_parse("HEAD")
     plan = plan_or_fail(git, req, svc)
     values = message.fields(req.targets, req.environment, req.source)
@@ -256,8 +256,27 @@ def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
             + f"; images found there: {found}",
             fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
         )
-    settings = render_check.Settings(req.render_check, svc.redactor, svc.environ, svc.log)
-    return render_check.check(git.workdir, plan, req.targets, req.scope, settings)
+    return render_check.check(git.workdir, plan, req.targets, req.scope, _render_settings(req, svc, git))
+
+
+def _render_settings(req: Request, svc: Services, git: Git | None = None) -> render_check.Settings:
+    def reveal(folders: Sequence[str]) -> None:
+        assert git is not None
+        git.sparse_add([f"/{folder}/" if folder != "." else "/*" for folder in folders])
+
+    sparse = git is not None and bool(req.scope.paths)
+    return render_check.Settings(
+        req.render_check, svc.redactor, svc.environ, svc.log, reveal=reveal if sparse else None
+    )
+
+
+def _sparse(req: Request, svc: Services) -> tuple[str, ...]:
+    """The paths in scope; with the render check, every kustomization file too (the rest of
+    the folders it renders comes when they are known)."""
+    patterns = sparse_patterns(req.scope)
+    if patterns and _render_settings(req, svc).active:
+        patterns += render_check.SPARSE_PATTERNS
+    return patterns
 
 
 def _commit(req: Request, git: Git, plan: Plan) -> str:

@@ -9,7 +9,7 @@ from testing.bump_cli import Cli
 from testing.forge import Forge
 from testing.git_http import GitServer
 from testing.github_fake import FakeGitHub
-from testing.kustomize_trees import APP, IMAGES, JSON6902_INLINE, OLD, SHOP, overlay, tree
+from testing.kustomize_trees import APP, IMAGES, JSON6902_INLINE, OLD, SHOP, overlay, patch_file_tree, tree
 from testing.tools import require_tool
 
 REPO = "acme/kustomize-infra"
@@ -43,6 +43,22 @@ def test_a_shadowed_bump_pushes_nothing(
     assert forge.branch_sha(REPO, "main") == before and forge.branches(REPO) == ["main"]
     assert github.settings(REPO).pulls == []
     assert "changed" not in run.outputs
+
+
+def test_a_sparse_clone_still_renders_the_overlays_outside_the_path(
+    forge: Forge, cli: Cli, git_server: GitServer
+) -> None:
+    """--path checks out only the base; the overlays that include it are checked out for the
+    render check, and the one whose patch sets the image refuses the bump."""
+    forge.create_repo(REPO, patch_file_tree())
+    before = forge.branch_sha(REPO, "main")
+
+    run = cli(*bump(cli, "commit", "--path", f"{APP}/base/**"))
+
+    assert run.returncode == 1, run.text
+    assert f"overlay {PROD}: Deployment/prod/shop-api/app still runs {OLD}" in run.text
+    assert f"{PROD}/set-image.yaml (a patch) sets the image" in run.text
+    assert git_server.pushes() == [] and forge.branch_sha(REPO, "main") == before
 
 
 def test_a_bump_every_render_takes_is_pushed_and_the_summary_shows_them(
