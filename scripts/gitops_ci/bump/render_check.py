@@ -91,8 +91,10 @@ def check(infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, 
             )
         return replace(plan, render=RenderCheck(note="skipped: neither kustomize nor kubectl is on PATH"))
     name = f"{Path(renderer[0]).name} {renderer[1]}"
+    if not plan.edits:
+        return replace(plan, render=RenderCheck(name, note="nothing to render: nothing changed"))
     tree = Tree.find(infra_dir.resolve())
-    roots = tree.including(plan.files) if plan.edits else []
+    roots = tree.including(plan.files)
     if not roots:
         return replace(plan, render=RenderCheck(name, note="no kustomization includes a changed file"))
     folders = _outermost(sorted({member for root in roots for member in tree.closure(root)}))
