@@ -154,6 +154,10 @@ class Git:
             self._git("sparse-checkout", "set", "--no-cone", "--stdin", stdin="\n".join(sparse) + "\n")
         self._git("checkout", "--quiet", branch)
 
+    def sparse_add(self, patterns: Sequence[str]) -> None:
+        """Check out more of a sparse working copy (non-cone patterns); blobs come on demand."""
+        self._git("sparse-checkout", "add", "--stdin", stdin="\n".join(patterns) + "\n")
+
     def fetch(self, branch: str, *, depth: int | None = 1) -> str | None:
         """Fetch the remote branch; return its commit, or None when it does not exist."""
         args = [

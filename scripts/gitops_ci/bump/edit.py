@@ -14,7 +14,7 @@ from gitops_ci.bump.markers import BadMarker, find_markers
 from gitops_ci.bump.model import Change, FileEdit, Scope, Skipped, Target
 from gitops_ci.bump.reference import normalize_name
 from gitops_ci.bump.shapes import Document, find_sites
-from gitops_ci.bump.sites import Site
+from gitops_ci.bump.sites import Site, Workload
 from gitops_ci.bump.splice import Edits, Unsafe, apply_splices
 from gitops_ci.bump.verify import check
 from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose_parts
@@ -142,9 +142,10 @@ def in_scope(site: Site, scope: Scope) -> bool:
     """Workload selectors keep only container images of the selected workloads."""
     if not (scope.kinds or scope.names or scope.containers):
         return True
-    workload = site.workload
-    if workload is None:
-        return False
+    return site.workload is not None and selected(site.workload, scope)
+
+
+def selected(workload: Workload, scope: Scope) -> bool:
     return (
         _any(workload.kind.lower(), [k.lower() for k in scope.kinds])
         and _any(workload.name, scope.names)

@@ -57,12 +57,39 @@ class FileEdit:
 
 
 @dataclass(frozen=True)
+class Running:
+    """A container of a rendered kustomization and the image it runs."""
+
+    container: str  # kind/namespace/name/container
+    image: str
+
+
+@dataclass(frozen=True)
+class RenderedRoot:
+    """A kustomization root the render check built before and after the edit."""
+
+    root: str  # its folder, relative to the infra dir
+    running: tuple[Running, ...] = ()  # containers that run a target's new reference after the edit
+    skipped: str = ""  # why the root was not checked (it did not render before the edit)
+
+
+@dataclass(frozen=True)
+class RenderCheck:
+    """What the render check (bump/render_check.py) saw; the default: it has not run."""
+
+    renderer: str = ""  # e.g. `kubectl kustomize`; "" when the check did not run
+    note: str = ""  # why it did not run, or why it rendered nothing
+    roots: tuple[RenderedRoot, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     edits: tuple[FileEdit, ...] = ()
     matched: int = 0  # places that pin a target, changed or already at the target
     found_images: tuple[str, ...] = field(default=())  # other image repositories seen
+    render: RenderCheck = RenderCheck()
 
     @property
     def changed(self) -> bool:

@@ -13,11 +13,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
-from gitops_ci.bump import downgrade, engine, history, message
+from gitops_ci.bump import downgrade, engine, history, message, render_check
 from gitops_ci.bump.message import Source
-from gitops_ci.bump.model import Change, Plan, Scope, Skipped, Target
+from gitops_ci.bump.model import Change, Plan, RenderCheck, Scope, Skipped, Target
 from gitops_ci.errors import UserError
 from gitops_ci.git import Git, Identity
 from gitops_ci.github_api import GitHubApi, PullInfo, RetryPolicy
@@ -50,6 +50,7 @@ class Request:
     dry_run: bool = False
     on_missing: str = "fail"
     on_invalid: str = "fail"
+    render_check: str = "auto"  # auto | true | false: see bump/render_check.py
     attempts: int = 10
     backoff: float = 1.0  # seconds, the first retry's mean-ish wait; doubles per attempt
     api_url: str = "https://api.github.com"
@@ -73,6 +74,7 @@ class Result:
     attempts: int = 0
     warnings: tuple[str, ...] = field(default=())
     held: tuple[downgrade.Held, ...] = ()  # targets not pinned: the infra repo runs a newer build
+    render: RenderCheck = RenderCheck()
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,9 @@ def run(req: Request, svc: Services) -> Result:
 # -- commit mode -------------------------------------------------------------------------
 def run_commit(req: Request, svc: Services, git: Git) -> Result:
     base = req.base_branch or git.default_branch()
-    git.clone(base, sparse=sparse_patterns(req.scope), depth=history_depth(req))
+    git.clone(base, sparse=_sparse(req, svc), depth=history_depth(req))
     for attempt in range(1, req.attempts + 1):
-        plan, narrowed, held = plan_guarded(git, req)
+        plan, narrowed, held = plan_guarded(git, req, svc)
         if not plan.changed or req.dry_run:
             return replace(_unpushed(plan, git, attempt), held=held)
         sha = _commit(narrowed, git, plan)
@@ -167,9 +169,9 @@ def _gave_up(req: Request, branch: str) -> UserError:
 def run_pr(req: Request, svc: Services, git: Git) -> Result:
     api = GitHubApi(base_url=req.api_url, token=req.token, policy=req.api_policy)
     base = req.base_branch or api.repository(req.full_name).default_branch
-    git.clone(base, sparse=sparse_patterns(req.scope), depth=history_depth(req))
+    git.clone(base, sparse=_sparse(req, svc), depth=history_depth(req))
     base_head = git.rev_parse("HEAD")
-    plan, narrowed, held = plan_guarded(git, req)
+    plan, narrowed, held = plan_guarded(git, req, svc)
     # The branch is named after every target, so a run keeps its PR when one image is held.
     branch = message.branch_name(
         req.branch_template, message.fields(req.targets, req.environment, req.source)
@@ -200,6 +202,7 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
         attempts,
         warnings,
         held,
+        plan.render,
     )
 
 
@@ -250,7 +253,9 @@ def _decorate(req: Request, api: GitHubApi, number: int) -> tuple[str, ...]:
 
 
 # -- shared ----------------------------------------------------------------------------------
-def plan_or_fail(git: Git, req: Request) -> Plan:
+def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
+    """The plan on the clone as it is, render-checked: the one point of both modes (and of
+    every retry) where the edit is known and nothing is written, committed or pushed."""
     assert git.workdir is not None
     plan = engine.plan(git.workdir, req.targets, req.scope, req.on_invalid)
     if plan.matched == 0 and req.on_missing == "fail":
@@ -262,7 +267,27 @@ def plan_or_fail(git: Git, req: Request) -> Plan:
             + f"; images found there: {found}",
             fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
         )
-    return plan
+    return render_check.check(git.workdir, plan, req.targets, req.scope, _render_settings(req, svc, git))
+
+
+def _render_settings(req: Request, svc: Services, git: Git | None = None) -> render_check.Settings:
+    def reveal(folders: Sequence[str]) -> None:
+        assert git is not None
+        git.sparse_add([f"/{folder}/" if folder != "." else "/*" for folder in folders])
+
+    sparse = git is not None and bool(req.scope.paths)
+    return render_check.Settings(
+        req.render_check, svc.redactor, svc.environ, svc.log, reveal=reveal if sparse else None
+    )
+
+
+def _sparse(req: Request, svc: Services) -> tuple[str, ...]:
+    """The paths in scope; with the render check, every kustomization file too (the rest of
+    the folders it renders comes when they are known)."""
+    patterns = sparse_patterns(req.scope)
+    if patterns and _render_settings(req, svc).active:
+        patterns += render_check.SPARSE_PATTERNS
+    return patterns
 
 
 def history_depth(req: Request) -> int | None:
@@ -274,10 +299,10 @@ def guarding(req: Request) -> bool:
     return not req.allow_downgrade and bool(req.source.time)
 
 
-def plan_guarded(git: Git, req: Request) -> tuple[Plan, Request, tuple[downgrade.Held, ...]]:
+def plan_guarded(git: Git, req: Request, svc: Services) -> tuple[Plan, Request, tuple[downgrade.Held, ...]]:
     """The plan without the targets the head already runs a newer build of, and the request
     narrowed to the targets kept (its commit message and trailers name only those)."""
-    plan = plan_or_fail(git, req)
+    plan = plan_or_fail(git, req, svc)
     if not guarding(req) or not plan.changed:
         return plan, req, ()
     assert git.workdir is not None
@@ -289,7 +314,7 @@ def plan_guarded(git: Git, req: Request) -> tuple[Plan, Request, tuple[downgrade
     narrowed = replace(req, targets=kept)
     if not kept:
         return Plan(skipped=plan.skipped, matched=plan.matched), narrowed, held
-    return engine.plan(git.workdir, kept, req.scope), narrowed, held
+    return plan_or_fail(git, narrowed, svc), narrowed, held
 
 
 def _commit(req: Request, git: Git, plan: Plan) -> str:
@@ -317,6 +342,7 @@ def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:
         skipped=plan.skipped,
         diff=diff,
         attempts=attempt,
+        render=plan.render,
     )
 
 
@@ -329,6 +355,7 @@ def _pushed(plan: Plan, sha: str, attempt: int) -> Result:
         skipped=plan.skipped,
         diff=message.unified_diff(plan.edits),
         attempts=attempt,
+        render=plan.render,
     )
 
 

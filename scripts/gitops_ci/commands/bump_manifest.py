@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_ci.bump import engine
+from gitops_ci.bump import engine, render_check
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.bump.reference import check_target, parse_set
 from gitops_ci.commands import bump_report, bump_writeback
@@ -74,6 +74,8 @@ def run_edit(ctx: Context, values: Values) -> int:
         bump_report.missing(
             ctx.console, inputs.infra_dir, inputs.targets, inputs.scope, plan, inputs.on_missing
         )
+    settings = bump_writeback.render_settings(ctx, values)
+    plan = render_check.check(inputs.infra_dir, plan, inputs.targets, inputs.scope, settings)
     if not inputs.dry_run:
         engine.apply(inputs.infra_dir, plan)
     bump_report.report(ctx.console, plan, dry_run=inputs.dry_run)
@@ -130,6 +132,7 @@ COMMAND = Command(
         ),
         bump_writeback.ON_MISSING_OPTION,
         bump_writeback.ON_INVALID_OPTION,
+        bump_writeback.RENDER_CHECK_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
         bump_writeback.ALLOW_DOWNGRADE_OPTION,

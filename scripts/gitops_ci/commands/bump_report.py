@@ -1,5 +1,6 @@
 """What bump-manifest's edit mode shows: a diff, a change list or JSON, runner outputs and a
-step summary, and the "image found nowhere" message."""
+step summary, and the "image found nowhere" message; and the render check's part of it, which
+the commit and pr modes show too."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import difflib
 from pathlib import Path
 from typing import Any, Sequence
 
-from gitops_ci.bump.model import Change, FileEdit, Plan, Scope, Target
+from gitops_ci.bump.model import Change, FileEdit, Plan, RenderCheck, Scope, Target
 from gitops_ci.errors import UserError
 from gitops_ci.runner import Console
 
@@ -20,6 +21,7 @@ def document(plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:
         "dry_run": dry_run,
         "changes": [_change(c) for c in plan.changes],
         "skipped": [{"file": s.file, "reason": s.reason} for s in plan.skipped],
+        "render_check": render_document(plan.render),
     }
 
 
@@ -45,13 +47,15 @@ def diff(edits: Sequence[FileEdit]) -> str:
 
 def text(plan: Plan, *, dry_run: bool) -> str:
     if dry_run:
-        return diff(plan.edits) or "Nothing to change: every pin is already at the target."
+        shown = diff(plan.edits) or "Nothing to change: every pin is already at the target."
+        extra = render_text(plan.render)
+        return shown + ("\n" if extra and not shown.endswith("\n") else "") + "\n".join(extra)
     if not plan.changed:
         return "Nothing to change: every pin is already at the target."
     lines = [
         f"{c.file}:{c.line}: {c.kind}: {c.old or '(none)'} -> {c.new or '(removed)'}" for c in plan.changes
     ]
-    return "\n".join([*lines, f"Changed {len(plan.edits)} file(s)."])
+    return "\n".join([*lines, f"Changed {len(plan.edits)} file(s).", *render_text(plan.render)])
 
 
 def summary(plan: Plan, *, dry_run: bool) -> str:
@@ -60,13 +64,14 @@ def summary(plan: Plan, *, dry_run: bool) -> str:
         return f"{head}\n\nNothing to change: every pin is already at the target.\n"
     rows = [f"| `{c.file}` | {c.line} | {c.kind} | `{c.old}` | `{c.new}` |" for c in plan.changes]
     table = ["| File | Line | Kind | Old | New |", "|---|---|---|---|---|", *rows]
-    return "\n".join([head, "", *table, ""])
+    return "\n".join([head, "", *table, "", *render_summary(plan.render)])
 
 
 def report(console: Console, plan: Plan, *, dry_run: bool) -> None:
     for skipped in plan.skipped:
         if skipped.reason.endswith("; not edited"):
             console.warning(skipped.reason, file=skipped.file)
+    render_warnings(console, plan.render)
     console.set_outputs(
         {
             "changed": plan.changed,
@@ -76,6 +81,60 @@ def report(console: Console, plan: Plan, *, dry_run: bool) -> None:
     )
     console.summary(summary(plan, dry_run=dry_run))
     console.result(document(plan, dry_run=dry_run), text(plan, dry_run=dry_run))
+
+
+# -- the render check (bump/render_check.py), in every mode ----------------------------------
+def render_document(check: RenderCheck) -> dict[str, Any]:
+    return {
+        "renderer": check.renderer,
+        "note": check.note,
+        "roots": [
+            {
+                "root": root.root,
+                "skipped": root.skipped,
+                "running": [{"container": r.container, "image": r.image} for r in root.running],
+            }
+            for root in check.roots
+        ],
+    }
+
+
+def render_text(check: RenderCheck) -> list[str]:
+    """Per root, the containers that run the new image; a line when no renderer was found."""
+    if not check.roots:
+        return [f"Render check {check.note}."] if check.note.startswith("skipped") else []
+    lines = [f"Rendered with {check.renderer}:"]
+    for root in check.roots:
+        if root.skipped:
+            lines.append(f"  {root.root}: not checked: {root.skipped.splitlines()[0]}")
+        for running in root.running:
+            lines.append(f"  {root.root}: {running.container} runs {running.image}")
+        if not (root.skipped or root.running):
+            lines.append(f"  {root.root}: no container runs the image")
+    return lines
+
+
+def render_summary(check: RenderCheck) -> list[str]:
+    if not check.roots:
+        return [f"Render check {check.note}.", ""] if check.note.startswith("skipped") else []
+    rows: list[str] = []
+    for root in check.roots:
+        rows.extend(f"| `{root.root}` | `{r.container}` | `{r.image}` |" for r in root.running)
+        if root.skipped or not root.running:
+            why = root.skipped.splitlines()[0].replace("|", "\\|") if root.skipped else ""
+            rows.append(
+                f"| `{root.root}` | "
+                + (f"not checked: {why}" if why else "no container runs the image")
+                + " | |"
+            )
+    head = f"Rendered with `{check.renderer}` after the edit:"
+    return [head, "", "| Kustomization | Container | Image |", "|---|---|---|", *rows, ""]
+
+
+def render_warnings(console: Console, check: RenderCheck) -> None:
+    for root in check.roots:
+        if root.skipped:
+            console.warning(f"render check: {root.root} not checked: {root.skipped}")
 
 
 def missing(

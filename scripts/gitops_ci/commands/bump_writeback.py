@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gitops_ci.build_push.context import read_event
-from gitops_ci.bump import message, writeback
+from gitops_ci.bump import message, render_check, writeback
 from gitops_ci.bump.model import Scope, Target
+from gitops_ci.commands import bump_report
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
@@ -57,6 +58,13 @@ ON_INVALID_OPTION = Option(
     "or skip it with a warning",
     parse_choice(("fail", "skip")),
     "fail",
+)
+RENDER_CHECK_OPTION = Option(
+    "render-check",
+    "build each kustomization that includes a changed file before and after the edit, and refuse "
+    "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
+    parse_choice(render_check.MODES),
+    "auto",
 )
 DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
 TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
@@ -145,6 +153,7 @@ def request(
         dry_run=values["dry_run"],
         on_missing=values["on_missing"],
         on_invalid=values["on_invalid"],
+        render_check=values["render_check"],
         attempts=max(1, values["push_attempts"]),
         backoff=values["retry_backoff"],
         api_url=env.get("GITHUB_API_URL", "") or "https://api.github.com",
@@ -191,6 +200,12 @@ def services(ctx: Context) -> writeback.Services:
     return writeback.Services(redactor=ctx.console.redactor, environ=ctx.environ, log=ctx.console.info)
 
 
+def render_settings(ctx: Context, values: Values) -> render_check.Settings:
+    """The render check as the edit mode and local rollback run it (the write-back builds its
+    own from its Services)."""
+    return render_check.Settings(values["render_check"], ctx.console.redactor, ctx.environ, ctx.console.debug)
+
+
 def run_commit(ctx: Context, values: Values) -> int:
     return _run(ctx, values)
 
@@ -234,19 +249,21 @@ def document(result: writeback.Result, *, dry_run: bool) -> dict[str, Any]:
         "branch": result.branch,
         "attempts": result.attempts,
         "held": [{"image": message.reference(h.target), "notice": h.notice} for h in result.held],
+        "render_check": bump_report.render_document(result.render),
     }
 
 
 def text(result: writeback.Result, *, dry_run: bool) -> str:
     if not result.changed and result.held:
         return "Nothing pinned: the infra repo already runs a newer build of every image."
+    rendered = "".join(f"{line}\n" for line in bump_report.render_text(result.render))
     if dry_run:
-        return (
-            result.diff or "Nothing to change: every pin is already at the target."
-        ) + "\n(dry run: nothing pushed)"
+        shown = result.diff or "Nothing to change: every pin is already at the target."
+        return f"{shown}\n{rendered}(dry run: nothing pushed)"
     if not result.changed:
         return "Nothing to change: the infra repo already pins the target."
     lines = [f"{c.file}:{c.line}: {c.old} -> {c.new}" for c in result.changes]
+    lines.extend(bump_report.render_text(result.render))
     lines.append(
         f"Commit {result.commit_sha}" + (f" after {result.attempts} attempts" if result.attempts > 1 else "")
     )
@@ -263,6 +280,7 @@ def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None
     for skipped in result.skipped:
         if skipped.reason.endswith("; not edited"):
             console.warning(skipped.reason, file=skipped.file)
+    bump_report.render_warnings(console, result.render)
     doc = document(result, dry_run=dry_run)
     console.set_outputs(
         {
@@ -291,4 +309,8 @@ def _summary(result: writeback.Result, *, dry_run: bool) -> str:
     tail = [f"Commit `{result.commit_sha}`"] if result.commit_sha else []
     if result.pr_url:
         tail.append(f"Pull request ({result.pr_operation}): {result.pr_url}")
-    return "\n".join([head, "", "| Where | Old | New |", "|---|---|---|", *rows, "", *tail, ""]) + held
+    rendered = bump_report.render_summary(result.render)
+    return (
+        "\n".join([head, "", "| Where | Old | New |", "|---|---|---|", *rows, "", *rendered, *tail, ""])
+        + held
+    )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_ci.bump import engine, history, message, writeback
+from gitops_ci.bump import engine, history, message, render_check, writeback
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.commands import bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
@@ -84,12 +84,14 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
     target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
+    plan = render_check.check(infra_dir, plan, (target,), scope, bump_writeback.render_settings(ctx, values))
     result = writeback.Result(
         plan.changed,
         files=plan.files,
         changes=plan.changes,
         skipped=plan.skipped,
         diff=message.unified_diff(plan.edits),
+        render=plan.render,
     )
     if plan.changed and not values["dry_run"]:
         engine.apply(infra_dir, plan)
@@ -110,6 +112,7 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
             skipped=plan.skipped,
             diff=result.diff,
             attempts=1,
+            render=plan.render,
         )
     bump_writeback.report(ctx.console, result, dry_run=values["dry_run"])
     return 0
@@ -130,6 +133,7 @@ def _options() -> tuple[Option, ...]:
         bump_writeback.PATH_OPTION,
         bump_writeback.ON_MISSING_OPTION,
         bump_writeback.ON_INVALID_OPTION,
+        bump_writeback.RENDER_CHECK_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
     )

@@ -51,6 +51,8 @@ def test_edit_changes_the_staging_overlay_only(infra: Path, env: dict[str, str])
             "0.2.0",
             "--environment",
             "staging",
+            "--render-check",  # the exact text of the edit alone; tests/integration/bump_render renders
+            "false",
         ],
         env,
     )
