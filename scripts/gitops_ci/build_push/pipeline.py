@@ -11,6 +11,7 @@ from pathlib import Path
 from gitops_ci.build_push import builders, tags
 from gitops_ci.build_push.builders.base import Builder
 from gitops_ci.build_push.context import GitContext
+from gitops_ci.build_push.credentials import is_credential
 from gitops_ci.build_push.labels import oci_labels
 from gitops_ci.build_push.login import Login, logged_in
 from gitops_ci.build_push.runtime import MachineProbe, Runtime
@@ -18,10 +19,6 @@ from gitops_ci.build_push.spec import BuildSpec, Secret
 from gitops_ci.build_push.verify import Registries
 from gitops_ci.errors import UserError
 
-# Build args are recorded in the image's history for anyone who pulls it: these names go as secrets.
-CREDENTIAL = re.compile(
-    r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|AUTH", re.I
-)
 SECRET_ENV_PREFIX = "GITOPS_CI_BUILD_SECRET_"
 LOG_TAIL = 30
 
@@ -109,7 +106,7 @@ def make_spec(
     inputs: BuildInputs, refs: tuple[str, ...], labels: dict[str, str]
 ) -> tuple[BuildSpec, tuple[str, ...]]:
     """The builder's instructions; credential-named build args become build secrets."""
-    moved = tuple(name for name, _ in inputs.build_args if CREDENTIAL.search(name))
+    moved = tuple(name for name, _ in inputs.build_args if is_credential(name))
     plain = tuple(f"{name}={value}" for name, value in inputs.build_args if name not in moved)
     secrets = inputs.secrets + tuple(Secret(name, "env", SECRET_ENV_PREFIX + name) for name in moved)
     spec = BuildSpec(
@@ -131,7 +128,7 @@ def make_spec(
 
 
 def secret_env(build_args: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {SECRET_ENV_PREFIX + name: value for name, value in build_args if CREDENTIAL.search(name)}
+    return {SECRET_ENV_PREFIX + name: value for name, value in build_args if is_credential(name)}
 
 
 def with_env(runtime: Runtime, extra: dict[str, str]) -> Runtime:
