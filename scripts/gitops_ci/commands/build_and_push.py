@@ -58,6 +58,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
         target=values["target"],
         pull=values["pull"],
         no_cache=values["no_cache"],
+        reuse=values["reuse"],
         push=values["push"],
         cache_ref=values["cache_ref"],
         insecure=frozenset(values["insecure_registries"]),
@@ -212,7 +213,14 @@ COMMAND = Command(
         ),
         Option("push", "push the image", parse_bool, "true"),
         Option("pull", "always pull the base image", parse_bool, "false"),
-        Option("no-cache", "build without the layer cache", parse_bool, "false"),
+        Option("no-cache", "build without the layer cache (and never reuse an image)", parse_bool, "false"),
+        Option(
+            "reuse",
+            "skip the build when the registry already holds an image built from the same commit and "
+            "context (same content key): add the missing tags to it instead",
+            parse_bool,
+            "true",
+        ),
         Option("cache-ref", "registry repository for the layer cache, e.g. ghcr.io/acme/app-cache"),
         Option("insecure-registries", "registries to reach over plain HTTP (loopback always is)", parse_list),
         JSON_OPTION,
@@ -227,5 +235,7 @@ COMMAND = Command(
         ("labels", "the image's labels, KEY=VALUE per line"),
         ("metadata", "everything above as one JSON document"),
         ("pushed", "whether the image was pushed"),
+        ("reused", "true when nothing was built: the registry held an image with the same content key"),
+        ("content-key", "the build's content key, recorded as the image label dev.gitops-ci.content-key"),
     ),
 )
