@@ -33,6 +33,7 @@ from typing import Iterable, Iterator
 from gitops_ci.build_push.credentials import is_credential
 from gitops_ci.build_push.labels import PREFIX
 from gitops_ci.build_push.spec import Secret
+from gitops_ci.errors import UserError
 
 LABEL = "dev.gitops-ci.content-key"
 VERSION = "gitops-ci content-key 1"
@@ -81,22 +82,34 @@ def _record(*fields: str) -> bytes:
 def _context_hash(root: Path) -> str:
     digest = hashlib.sha256()
     for relative, info in context_entries(root):
-        path = root / relative
-        if stat.S_ISLNK(info.st_mode):
-            kind, content = "link", os.readlink(path)
-        elif stat.S_ISDIR(info.st_mode):
-            kind, content = "dir", ""
-        else:
-            kind, content = "file", _file_hash(path)
-        digest.update(_record(relative, kind, oct(stat.S_IMODE(info.st_mode)), content))
+        digest.update(_record(relative, *_entry(root / relative, info)))
     return digest.hexdigest()
+
+
+def _entry(path: Path, info: os.stat_result) -> tuple[str, str, str]:
+    """(kind, permission bits, content hash or link target); a socket or FIFO only by kind."""
+    mode = oct(stat.S_IMODE(info.st_mode))
+    if stat.S_ISLNK(info.st_mode):
+        return "link", mode, os.readlink(path)
+    if stat.S_ISDIR(info.st_mode):
+        return "dir", mode, ""
+    if stat.S_ISREG(info.st_mode):
+        return "file", mode, _file_hash(path)
+    return "special", mode, ""
 
 
 def _file_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise UserError(
+            f"cannot read {path} to compute the build's content key",
+            why=f"{type(exc).__name__}: {exc.strerror or exc}",
+            fix="make the file readable, or leave it out of the context with .dockerignore",
+        ) from None
     return digest.hexdigest()
 
 

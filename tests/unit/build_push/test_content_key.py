@@ -10,6 +10,7 @@ import pytest
 
 from gitops_ci.build_push.content_key import compile_pattern, content_key, context_entries, ignored
 from gitops_ci.build_push.spec import Secret
+from gitops_ci.errors import UserError
 
 LABELS = (
     ("org.opencontainers.image.revision", "a" * 40),
@@ -105,6 +106,20 @@ def test_git_internals_and_ignored_files_do_not(tmp_path: Path) -> None:
     assert key(root) == before
     (root / "src" / "debug.log").write_text("x")  # `*.log` is anchored at the root: this one is sent
     assert key(root) != before
+
+
+def test_a_fifo_in_the_context_is_keyed_by_kind_without_being_read(tmp_path: Path) -> None:
+    root = make_context(tmp_path / "ctx")
+    before = key(root)
+    os.mkfifo(root / "src" / "pipe")  # opening it to read would block until a writer came
+    assert key(root) != before
+
+
+def test_an_unreadable_dockerfile_is_a_user_error(tmp_path: Path) -> None:
+    root = make_context(tmp_path / "ctx")
+    with pytest.raises(UserError) as caught:
+        key(root, file=str(root / "src"))  # a directory: cannot be read as a file
+    assert str(caught.value).startswith(f"cannot read {root / 'src'} to compute the build's content key")
 
 
 def test_a_containerignore_wins_over_the_dockerignore(tmp_path: Path) -> None:
