@@ -106,3 +106,20 @@ def test_no_cache_or_reuse_false_always_builds(rig: Rig, tmp_path: Path, flag: s
     assert builder_processes(run) == 2 and out["reused"] == "false"
     assert f"building: {why}" in run.all_text
     assert out["content-key"] == first["content-key"]
+
+
+def test_a_multi_platform_image_is_found_through_its_index(rig: Rig, tmp_path: Path) -> None:
+    context = tmp_path / "scratch"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY hello /hello\n")
+    (context / "hello").write_text("hello\n")
+    platforms = ("--platforms", "linux/amd64,linux/arm64")
+    first = read_github_output(build(rig, tmp_path, "acme/multi", context, *platforms).outputs)
+    index = rig.registry.digest("acme/multi", "sha-0123456")
+    assert first["reused"] == "false" and first["digest"] == index
+    run = build(rig, tmp_path, "acme/multi", context, *platforms)
+    out = read_github_output(run.outputs)
+    assert builder_processes(run) == 0 and out["reused"] == "true"
+    assert out["digest"] == index
+    other = build(rig, tmp_path, "acme/multi", context, "--platforms", "linux/amd64")
+    assert read_github_output(other.outputs)["reused"] == "false"  # the platforms are in the key
