@@ -18,16 +18,20 @@ def only_error(stdout: str) -> str:
     return error.replace("%0A", "\n")
 
 
-def run_case(rig: Rig, tmp_path: Path, repo: str, *args: str) -> str:
+def only_error_of(rig: Rig, tmp_path: Path, *args: str) -> str:
+    """The one ::error:: of a run that must be refused before buildah runs."""
     base = ["--context", str(APP), "--build-args", f"BASE_IMAGE={rig.base_image}"]
-    if "--image" not in args:
-        base += ["--image", f"{rig.registry.host}/{repo}"]
     run = rig.run([*base, *args], push_env(rig, tmp_path), tmp_path)
     assert run.code == 1, run.all_text
     assert "buildah build" not in run.all_text  # refused before the builder ran
     assert "unknown step" not in run.all_text and "fix that step in the Dockerfile" not in run.all_text
-    assert rig.registry.tags(repo) == []
     return only_error(run.stdout)
+
+
+def run_case(rig: Rig, tmp_path: Path, repo: str, *args: str) -> str:
+    error = only_error_of(rig, tmp_path, "--image", f"{rig.registry.host}/{repo}", *args)
+    assert rig.registry.tags(repo) == []
+    return error
 
 
 @pytest.mark.parametrize(
@@ -46,14 +50,6 @@ def test_an_invalid_image_name_says_which_part_is_wrong(
     assert error.startswith(f"::error::image {image!r} is not a valid repository name")
     assert why in error
     assert "Fix: write REGISTRY/OWNER/NAME without a tag, e.g. `ghcr.io/acme/shop-api`" in error
-
-
-def only_error_of(rig: Rig, tmp_path: Path, *args: str) -> str:
-    run = rig.run(["--context", str(APP), *args], push_env(rig, tmp_path), tmp_path)
-    assert run.code == 1, run.all_text
-    assert "buildah build" not in run.all_text
-    assert "fix that step in the Dockerfile" not in run.all_text
-    return only_error(run.stdout)
 
 
 def test_a_missing_context_directory_names_the_context_input(rig: Rig, tmp_path: Path) -> None:
