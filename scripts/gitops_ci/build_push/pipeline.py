@@ -10,18 +10,17 @@ from pathlib import Path
 
 from gitops_ci.build_push import builders, tags
 from gitops_ci.build_push.builders.base import Builder
+from gitops_ci.build_push.content_key import LABEL, content_key
 from gitops_ci.build_push.context import GitContext
+from gitops_ci.build_push.credentials import is_credential
 from gitops_ci.build_push.labels import oci_labels
 from gitops_ci.build_push.login import Login, logged_in
+from gitops_ci.build_push.registry import Manifest
 from gitops_ci.build_push.runtime import MachineProbe, Runtime
 from gitops_ci.build_push.spec import BuildSpec, Secret
 from gitops_ci.build_push.verify import Registries
 from gitops_ci.errors import UserError
 
-# Build args are recorded in the image's history for anyone who pulls it: these names go as secrets.
-CREDENTIAL = re.compile(
-    r"TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|AUTH", re.I
-)
 SECRET_ENV_PREFIX = "GITOPS_CI_BUILD_SECRET_"
 LOG_TAIL = 30
 
@@ -47,6 +46,7 @@ class BuildInputs:
     cache_ref: str = ""
     insecure: frozenset[str] = field(default=frozenset())
     logins: tuple[Login, ...] = ()
+    reuse: bool = True  # skip the build when the registry holds an image with the same content key
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class BuildResult:
     digest: str = ""
     size: int = 0
     moved_args: tuple[str, ...] = ()  # credential-named build args that were passed as secrets
+    content_key: str = ""  # recorded on the image as the content-key label
+    reused: bool = False  # the registry had an image with this key: tagged, not built
 
     @property
     def image_ref(self) -> str:
@@ -79,37 +81,119 @@ def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
     meta, labels = plan(inputs)
     refs = tuple(f"{image}:{tag}" for image in inputs.images for tag in meta.tags)
     builder = builders.select(inputs.builder, MachineProbe(runtime))
+    key = key_of(inputs, labels)
+    labels = {**labels, LABEL: key}
     spec, moved = make_spec(inputs, refs, labels)
     runtime = with_env(runtime, secret_env(inputs.build_args))
     registries = Registries(inputs.logins, inputs.insecure, runtime.trust)
     registries.check(refs if inputs.push else ())
     start = runtime.clock()
-    with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
-        with logged_in(builder, inputs.logins, runtime) as authfile:
-            build(builder, spec, authfile, workdir, runtime)
-            digest, size = (
-                push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
-            )
-    return BuildResult(
+    result = BuildResult(
         image=inputs.images[0],
         refs=refs,
         tags=meta.tags,
         version=meta.version,
         labels=labels,
         builder=builder.name,
-        seconds=runtime.clock() - start,
+        seconds=0.0,
         pushed=inputs.push,
-        digest=digest,
-        size=size,
         moved_args=moved,
+        content_key=key,
     )
+    reused = reuse(refs, key, registries, runtime) if wants_reuse(inputs, runtime) else None
+    if reused is not None:
+        manifest, image_labels = reused
+        return replace(
+            result,
+            labels={name: image_labels.get(name, value) for name, value in labels.items()},
+            seconds=runtime.clock() - start,
+            digest=manifest.digest,
+            size=manifest.size,
+            reused=True,
+        )
+    with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
+        with logged_in(builder, inputs.logins, runtime) as authfile:
+            build(builder, spec, authfile, workdir, runtime)
+            digest, size = (
+                push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
+            )
+    return replace(result, seconds=runtime.clock() - start, digest=digest, size=size)
+
+
+def key_of(inputs: BuildInputs, labels: dict[str, str]) -> str:
+    return content_key(
+        inputs.context_dir,
+        inputs.file,
+        inputs.build_args,
+        inputs.secrets,
+        inputs.target,
+        inputs.platforms,
+        labels.items(),
+    )
+
+
+def wants_reuse(inputs: BuildInputs, runtime: Runtime) -> bool:
+    """Reuse only what can be pushed, and never when the user asked for a fresh build."""
+    if not inputs.push:
+        return False
+    if not inputs.reuse or inputs.no_cache:
+        runtime.log(f"building: {'no-cache is true' if inputs.no_cache else 'reuse is false'}")
+        return False
+    return True
+
+
+def reuse(
+    refs: tuple[str, ...], key: str, registries: Registries, runtime: Runtime
+) -> tuple[Manifest, dict[str, str]] | None:
+    """When every repository already holds an image with this content key under one of this
+    run's tags: add the other tags to it in the registry and return it as the registry has it
+    (with the labels it holds). None (then the caller builds) when one does not, or the lookup fails."""
+    try:
+        return _reuse(refs, key, registries, runtime)
+    except UserError as exc:
+        runtime.log(f"building: the registry lookup of the content key failed: {exc.what}")
+        return None
+
+
+def _reuse(
+    refs: tuple[str, ...], key: str, registries: Registries, runtime: Runtime
+) -> tuple[Manifest, dict[str, str]] | None:
+    by_repository: dict[str, list[str]] = {}
+    for ref in refs:
+        by_repository.setdefault(ref.rpartition(":")[0], []).append(ref)
+    found: dict[str, tuple[str, str, dict[str, str]]] = {}  # repository → (ref, digest, labels)
+    for repository, repository_refs in by_repository.items():
+        hit = next(
+            ((ref, *built) for ref in repository_refs if (built := registries.built(ref, LABEL, key))), None
+        )
+        if hit is None:
+            runtime.log(f"building: no tag of {repository} this run pushes holds content key {key}")
+            return None
+        found[repository] = hit
+    pushed: dict[str, str] = {}
+    for ref in refs:
+        source, digest, _ = found[ref.rpartition(":")[0]]
+        tagged = digest if ref == source else registries.tag(ref, digest)
+        if tagged is None:
+            runtime.log(f"building: {ref} could not be tagged in the registry")
+            return None
+        if ref != source:
+            runtime.log(f"{ref}: tagged in the registry (the reused image, {tagged})")
+        pushed[ref] = tagged
+    manifest = registries.verify_pushed(pushed)
+    first, _, labels = next(iter(found.values()))
+    runtime.log(
+        f"reused {first.rpartition(':')[0]}@{manifest.digest}: the registry already holds an image built "
+        f"from this commit and context (content key {key}, found as {first}); nothing was built"
+    )
+    return manifest, labels
 
 
 def make_spec(
     inputs: BuildInputs, refs: tuple[str, ...], labels: dict[str, str]
 ) -> tuple[BuildSpec, tuple[str, ...]]:
     """The builder's instructions; credential-named build args become build secrets."""
-    moved = tuple(name for name, _ in inputs.build_args if CREDENTIAL.search(name))
+    moved = tuple(name for name, _ in inputs.build_args if is_credential(name))
     plain = tuple(f"{name}={value}" for name, value in inputs.build_args if name not in moved)
     secrets = inputs.secrets + tuple(Secret(name, "env", SECRET_ENV_PREFIX + name) for name in moved)
     spec = BuildSpec(
@@ -130,7 +214,7 @@ def make_spec(
 
 
 def secret_env(build_args: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    return {SECRET_ENV_PREFIX + name: value for name, value in build_args if CREDENTIAL.search(name)}
+    return {SECRET_ENV_PREFIX + name: value for name, value in build_args if is_credential(name)}
 
 
 def with_env(runtime: Runtime, extra: dict[str, str]) -> Runtime:

@@ -14,7 +14,7 @@ import re
 import ssl
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import urlparse
 
 import requests
@@ -131,6 +131,48 @@ class RegistryClient:
         return (
             put.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(source.content).hexdigest()
         )
+
+    def image_config(self, repository: str, tag: str) -> tuple[str, dict[str, Any]] | None:
+        """(the tag's manifest digest, its image config), or None when the registry does not have
+        the tag or it is not an image. For an index, the config of its first image (labels are
+        the same on every platform; attestation entries, platform unknown/unknown, are skipped)."""
+        found = self._json(repository, f"manifests/{tag}", {"Accept": ACCEPT})
+        if found is None:
+            return None
+        digest, manifest = found
+        children = [
+            entry
+            for entry in manifest.get("manifests") or []
+            if isinstance(entry, dict) and (entry.get("platform") or {}).get("os") != "unknown"
+        ]
+        if children:
+            child = self._json(repository, f"manifests/{children[0].get('digest')}", {"Accept": ACCEPT})
+            manifest = child[1] if child else {}
+        config = (manifest.get("config") or {}).get("digest")
+        blob = self._json(repository, f"blobs/{config}", {}) if isinstance(config, str) else None
+        return (digest, blob[1]) if blob else None
+
+    def _json(self, repository: str, path: str, headers: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
+        """GET /v2/REPOSITORY/PATH as a JSON object with its digest; None on 404 or a body that
+        is not a JSON object."""
+        response = self._request("GET", f"{self.base}/v2/{repository}/{path}", repository, headers)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise UserError(
+                f"{self.host} answered {response.status_code} for {repository}/{path}",
+                why=response.text[:300],
+                fix="check the credentials can pull from this repository",
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            return None
+        digest = (
+            response.headers.get("Docker-Content-Digest")
+            or "sha256:" + hashlib.sha256(response.content).hexdigest()
+        )
+        return (digest, data) if isinstance(data, dict) else None
 
     def _request(
         self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None

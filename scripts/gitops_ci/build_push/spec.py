@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitops_ci.errors import UserError
 
@@ -84,3 +85,74 @@ def parse_secrets(text: str, *, name: str = "secrets") -> tuple[Secret, ...]:
             )
         secrets.append(Secret(secret_id.strip(), kind, where.strip()))
     return tuple(secrets)
+
+
+# The distribution spec's reference grammar (distribution/reference): host[:port], then path
+# components of lowercase letters and digits joined by `.`, `_`, `__` or dashes.
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+MAX_NAME = 255
+
+
+def check_repository(name: str) -> None:
+    """A repository name a registry accepts, or a UserError naming the part that is not."""
+    host = registry_host(name)
+    explicit = name.startswith(host + "/")
+    path = name[len(host) + 1 :] if explicit else name
+    why = ""
+    if explicit and not _valid_host(host):
+        why = f"the registry host {host!r} is not HOST or HOST:PORT"
+    elif not path or any(not _COMPONENT.fullmatch(part) for part in path.split("/")):
+        bad = next((part for part in path.split("/") if not _COMPONENT.fullmatch(part)), path)
+        why = (
+            f"the path component {bad!r} is not allowed: components are lowercase letters and digits, "
+            "joined by `.`, `_`, `__` or `-`, and may not start or end with a separator"
+        )
+    elif len(name) > MAX_NAME:
+        why = f"it is {len(name)} characters long; registries take at most {MAX_NAME}"
+    if why:
+        raise UserError(
+            f"image {name!r} is not a valid repository name",
+            why=why,
+            fix="write REGISTRY/OWNER/NAME without a tag, e.g. `ghcr.io/acme/shop-api` "
+            "(tags come from the tags input)",
+        )
+
+
+def _valid_host(host: str) -> bool:
+    if host.startswith("["):  # [IPv6]:port
+        return re.fullmatch(r"\[[0-9A-Fa-f:.]+\](?::[0-9]+)?", host) is not None
+    name, sep, port = host.partition(":")
+    return _HOST.fullmatch(name) is not None and (not sep or port.isdigit())
+
+
+def check_sources(context_dir: str, file: str, secrets: tuple[Secret, ...]) -> None:
+    """What the builder reads from disk exists: the context, the Dockerfile and secret files.
+    Checked before any login or build, so the error names the input to fix."""
+    context = Path(context_dir)
+    if not context.is_dir():
+        raise UserError(
+            f"the build context {context_dir} is not a directory"
+            + (" (it is a file)" if context.exists() else " (it does not exist)"),
+            fix="set `context:` to a directory of the checkout, relative to the working directory "
+            "(e.g. `context: services/api`); check that actions/checkout ran before this step",
+        )
+    if not Path(file).is_file():
+        raise UserError(f"the Dockerfile {file} does not exist", fix=_dockerfile_fix(context, file))
+    for secret in secrets:
+        if secret.source == "file" and not Path(secret.where).is_file():
+            raise UserError(
+                f"the file of build secret {secret.id!r} does not exist: {secret.where}",
+                fix=f"create the file in an earlier step, or point `secrets:` at it "
+                f"(`{secret.id}=file:PATH`, relative to the working directory), or read it from a "
+                f"variable (`{secret.id}=env:VARIABLE`)",
+            )
+
+
+def _dockerfile_fix(context: Path, file: str) -> str:
+    found = [name for name in ("Dockerfile", "Containerfile", "dockerfile") if (context / name).is_file()]
+    if found and str(context / found[0]) != file:
+        return f"the context has {found[0]}: set `file: {found[0]}`"
+    return "set `file:` to the Dockerfile's path relative to the context, or add a Dockerfile to the context"

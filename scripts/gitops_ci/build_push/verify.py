@@ -68,6 +68,18 @@ class Registries:
         host, path, tag = split_ref(ref)
         return self.client(host).tag(path, digest, tag)
 
+    def built(self, ref: str, label: str, key: str) -> tuple[str, dict[str, str]] | None:
+        """(digest, labels) of the image `ref` points to when its label `label` is `key`, else None."""
+        host, path, tag = split_ref(ref)
+        found = self.client(host).image_config(path, tag)
+        if found is None:
+            return None
+        digest, config = found
+        labels = (config.get("config") or {}).get("Labels") or {}
+        if not isinstance(labels, dict) or labels.get(label) != key:
+            return None
+        return digest, {str(name): str(value) for name, value in labels.items()}
+
     def verify_pushed(self, pushed: Mapping[str, str]) -> Manifest:
         """Every ref → the digest its push reported; return the first ref's manifest as the
         registry has it."""

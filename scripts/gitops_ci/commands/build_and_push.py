@@ -6,6 +6,7 @@ and build_report shows the result."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
@@ -13,9 +14,11 @@ from typing import Mapping
 from gitops_ci import proc
 from gitops_ci.build_push import context as git_context
 from gitops_ci.build_push import pipeline, tags
+from gitops_ci.build_push.credentials import is_credential
 from gitops_ci.build_push.login import Login, parse_logins
+from gitops_ci.build_push.platforms import parse_platforms
 from gitops_ci.build_push.runtime import Runtime
-from gitops_ci.build_push.spec import parse_secrets, registry_host
+from gitops_ci.build_push.spec import Secret, check_repository, check_sources, parse_secrets, registry_host
 from gitops_ci.build_push.trust import Trust, parse_insecure
 from gitops_ci.commands import build_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
@@ -30,11 +33,14 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
     context_dir = str(Path(ctx.cwd, values["context"] or "."))
     images = _images(values["image"], values["registry"])
     for name, value in values["build_args"].items():
-        if pipeline.CREDENTIAL.search(name):
+        if is_credential(name):
             ctx.console.mask(value)
     for secret in values["secrets"]:
         if secret.source == "env" and environ.get(secret.where):
             ctx.console.mask(environ[secret.where])
+    file = str(Path(context_dir, values["file"] or "Dockerfile"))
+    secrets = tuple(_absolute(secret, ctx.cwd) for secret in values["secrets"])
+    check_sources(context_dir, file, secrets)
     git = _git(environ, context_dir, ctx.console)
     return pipeline.BuildInputs(
         images=images,
@@ -42,23 +48,27 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
         git=git,
         created=created_time(environ, context_dir, git.sha, ctx.console),
         context_dir=context_dir,
-        file=(
-            str(Path(context_dir, values["file"])) if values["file"] else str(Path(context_dir, "Dockerfile"))
-        ),
+        file=file,
         latest=values["latest"],
         builder=values["builder"],
         user_labels=tuple(values["labels"].items()),
         build_args=tuple(values["build_args"].items()),
-        secrets=values["secrets"],
+        secrets=secrets,
         platforms=tuple(values["platforms"]),
         target=values["target"],
         pull=values["pull"],
         no_cache=values["no_cache"],
+        reuse=values["reuse"],
         push=values["push"],
         cache_ref=values["cache_ref"],
         insecure=values["insecure_registries"],
         logins=_logins(values, environ, images, ctx.console),
     )
+
+
+def _absolute(secret: Secret, cwd: str) -> Secret:
+    """A secret file relative to the working directory, as the context is."""
+    return replace(secret, where=str(Path(cwd, secret.where))) if secret.source == "file" else secret
 
 
 def _images(names: list[str], registry: str) -> tuple[str, ...]:
@@ -73,7 +83,9 @@ def _images(names: list[str], registry: str) -> tuple[str, ...]:
                 fix="give the repository only; tags come from the tags input",
             )
         has_host = registry_host(name) != "docker.io" or name.startswith("docker.io/")
-        out.append(name if has_host or not registry else f"{registry.strip().lower()}/{name}")
+        full = name if has_host or not registry else f"{registry.strip().lower()}/{name}"
+        check_repository(full)
+        out.append(full)
     return tuple(out)
 
 
@@ -180,10 +192,14 @@ COMMAND = Command(
             parse_choice(("auto", "docker", "buildah", "podman")),
             "auto",
         ),
-        Option("platforms", "target platforms, comma separated", parse_list),
+        Option(
+            "platforms",
+            "target platforms OS/ARCH[/VARIANT], comma separated, e.g. linux/amd64,linux/arm64",
+            parse_platforms,
+        ),
         Option(
             "build-args",
-            "KEY=VALUE build arguments, one per line (credential-like names are passed as secrets)",
+            "KEY=VALUE build arguments, one per line (credential names, by word, are passed as secrets)",
             parse_map,
         ),
         Option("secrets", "build secrets, ID=env:VARIABLE or ID=file:PATH, one per line", parse_secrets),
@@ -198,7 +214,14 @@ COMMAND = Command(
         ),
         Option("push", "push the image", parse_bool, "true"),
         Option("pull", "always pull the base image", parse_bool, "false"),
-        Option("no-cache", "build without the layer cache", parse_bool, "false"),
+        Option("no-cache", "build without the layer cache (and never reuse an image)", parse_bool, "false"),
+        Option(
+            "reuse",
+            "skip the build when the registry already holds an image built from the same commit and "
+            "context (same content key): add the missing tags to it instead",
+            parse_bool,
+            "true",
+        ),
         Option("cache-ref", "registry repository for the layer cache, e.g. ghcr.io/acme/app-cache"),
         Option(
             "insecure-registries",
@@ -219,5 +242,7 @@ COMMAND = Command(
         ("labels", "the image's labels, KEY=VALUE per line"),
         ("metadata", "everything above as one JSON document"),
         ("pushed", "whether the image was pushed"),
+        ("reused", "true when nothing was built: the registry held an image with the same content key"),
+        ("content-key", "the build's content key, recorded as the image label dev.gitops-ci.content-key"),
     ),
 )

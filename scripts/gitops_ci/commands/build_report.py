@@ -7,6 +7,10 @@ from typing import Any
 from gitops_ci.build_push.pipeline import BuildResult
 from gitops_ci.runner import Console
 
+REUSED = (
+    "none: the registry already held an image built from this commit and context (same content "
+    "key), so nothing was built and this run's tags were added to it"
+)
 UNAVAILABLE = "unavailable: push is false, so nothing was pushed and no registry holds a digest"
 
 
@@ -22,6 +26,8 @@ def document(result: BuildResult) -> dict[str, Any]:
         "builder": result.builder,
         "seconds": round(result.seconds, 2),
         "size": result.size,
+        "reused": result.reused,
+        "content_key": result.content_key,
     }
 
 
@@ -35,6 +41,8 @@ def outputs(result: BuildResult) -> dict[str, object]:
         "labels": "\n".join(f"{k}={v}" for k, v in result.labels.items()),
         "metadata": document(result),
         "pushed": result.pushed,
+        "reused": result.reused,
+        "content-key": result.content_key,
     }
 
 
@@ -49,15 +57,19 @@ def summary(result: BuildResult) -> str:
         ("Tags", "<br>".join(f"`{ref}`" for ref in result.refs)),
         ("Digest", f"`{result.digest}`" if result.digest else UNAVAILABLE),
         ("Size", size_text(result.size)),
-        ("Builder", result.builder),
+        ("Builder", REUSED if result.reused else result.builder),
         ("Build time", f"{result.seconds:.1f} s"),
+        ("Content key", f"`{result.content_key}`"),
     ]
     table = ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
     return "\n".join(["### build-and-push", "", *table, ""])
 
 
 def text(result: BuildResult) -> str:
-    lines = [f"built {result.image} with {result.builder} in {result.seconds:.1f} s"]
+    if result.reused:
+        lines = [f"reused {result.image} in {result.seconds:.1f} s: {REUSED}"]
+    else:
+        lines = [f"built {result.image} with {result.builder} in {result.seconds:.1f} s"]
     lines += [f"  {ref}" for ref in result.refs]
     lines.append(f"digest: {result.digest or UNAVAILABLE}")
     if result.image_ref:

@@ -41,6 +41,7 @@ INPUTS: dict[str, frozenset[str]] = {
             "pull",
             "push",
             "registry",
+            "reuse",
             "secrets",
             "tags",
             "target",
