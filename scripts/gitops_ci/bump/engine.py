@@ -22,8 +22,8 @@ def plan(infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope()) -> 
     """Every pin of the targets under ``infra_dir`` and the edits that retarget them."""
     root = check_infra_dir(infra_dir)
     _check_targets(targets)
-    files = discover(root, scope)
     total = FileResult()
+    files = discover(root, scope, total.skipped)
     edits = []
     for result in scan(root, files, targets, scope):
         _merge(total, result)
