@@ -33,6 +33,7 @@ def edit_inputs(ctx: Context, values: Values) -> EditInputs:
         kinds=tuple(values["kind"]),
         names=tuple(values["name"]),
         containers=tuple(values["container"]),
+        max_file_bytes=values["max_file_size"],
     )
     return EditInputs(
         infra_dir=Path(ctx.cwd, values["infra_dir"]),
@@ -127,6 +128,7 @@ COMMAND = Command(
             multiple=True,
         ),
         bump_writeback.ON_MISSING_OPTION,
+        bump_writeback.MAX_FILE_SIZE_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
         bump_writeback.ALLOW_DOWNGRADE_OPTION,

@@ -15,7 +15,7 @@ from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
 from gitops_ci.github_api import RetryPolicy
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list, parse_size
 from gitops_ci.runner import Annotation, Console
 from gitops_ci.secrets import split_userinfo
 
@@ -50,6 +50,9 @@ def parse_time(text: str, *, name: str = "value") -> str:
 PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
 ON_MISSING_OPTION = Option(
     "on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"
+)
+MAX_FILE_SIZE_OPTION = Option(
+    "max-file-size", "the largest infra file read, e.g. 10MiB; a larger one is an error", parse_size, "10MiB"
 )
 DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
 TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)

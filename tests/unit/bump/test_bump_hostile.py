@@ -62,8 +62,8 @@ CASES = {
         1,
         ("deploy.yaml:1:", "alias bomb"),
     ),
-    "block mapping 5,000 levels deep": Case(
-        {"deep.yaml": _deep_block(5000)}, 1, ("deep.yaml:100:", "nested more than 200 levels deep")
+    "block mapping 1,000 levels deep": Case(
+        {"deep.yaml": _deep_block(1000)}, 1, ("deep.yaml:100:", "nested more than 200 levels deep")
     ),
     "flow mapping 5,000 levels deep": Case(
         {"deep.yaml": _deep_flow(5000)}, 1, ("deep.yaml:2:", "nested more than 200 levels deep")
@@ -150,3 +150,27 @@ def test_a_document_whose_aliases_are_used_a_few_times_is_still_bumped(tmp_path:
     result = run_bump(root, "--tag", "2.0")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"image: {IMAGE}:2.0\n" in (root / "values.yaml").read_text(encoding="utf-8")
+
+
+def test_a_file_past_the_size_limit_is_refused_unread_and_the_limit_can_be_raised(tmp_path: Path) -> None:
+    root = tmp_path / "infra"
+    root.mkdir()
+    big = DEPLOYMENT + "# " + "x" * (2 * 2**20) + "\n"
+    (root / "big.yaml").write_text(big, encoding="utf-8")
+    before = _snapshot(root)
+    refused = run_bump(root, "--tag", "2.0", "--max-file-size", "1MiB")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"big.yaml: {len(big.encode()):,} bytes, more than the 1,048,576 a file may have" in refused.stderr
+    assert "max-file-size" in refused.stderr and "Traceback" not in refused.stderr
+    assert _snapshot(root) == before
+    allowed = run_bump(root, "--tag", "2.0", "--max-file-size", "3MiB")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "image: ghcr.io/acme/api:2.0" in (root / "big.yaml").read_text(encoding="utf-8")
+
+
+def test_the_default_size_limit_is_ten_mebibytes(tmp_path: Path) -> None:
+    root = tmp_path / "infra"
+    root.mkdir()
+    (root / "big.yaml").write_bytes(DEPLOYMENT.encode() + b"#" * (10 * 2**20))
+    result = run_bump(root, "--tag", "2.0")
+    assert result.returncode == 1 and "more than the 10,485,760 a file may have" in result.stderr
