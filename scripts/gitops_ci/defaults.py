@@ -39,7 +39,7 @@ def load(
                 fix=f"create it, or unset {ENV_OVERRIDE} to use the suite's own {FILE_NAME}",
             )
         return {}
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
     if not text.strip():
         return {}  # nothing to parse: skip loading the YAML library
     from ruamel.yaml import YAML  # here, not at the top: every command starts through this module
@@ -47,13 +47,27 @@ def load(
 
     try:
         data: Any = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
+    except (YAMLError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).strip()
         raise UserError(
             f"defaults file {path} is not valid YAML",
-            why=str(exc).strip(),
+            why=why,
             fix="fix the YAML syntax at the line shown",
         ) from None
     return validate(data, known, source=str(path), secret_keys=secret_keys)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"defaults file {path} is not UTF-8 text",
+            why=f"byte {exc.start} is not UTF-8 ({exc.reason})",
+            fix="save the file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot read the defaults file {path}", why=exc.strerror or str(exc)) from None
 
 
 def validate(

@@ -67,6 +67,22 @@ def parse_int(text: str, *, name: str = "value") -> int:
         raise UserError(f"input {name!r}: {text!r} is not a whole number") from None
 
 
+_SIZE = re.compile(r"(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB|K|M|G)?", re.I)
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
+_UNITS.update({"k": 2**10, "kib": 2**10, "m": 2**20, "mib": 2**20, "g": 2**30, "gib": 2**30})
+
+
+def parse_size(text: str, *, name: str = "value") -> int:
+    """A size in bytes: `10MiB`, `512 KiB`, `10M` (binary), `10MB` (decimal) or plain bytes."""
+    match = _SIZE.fullmatch(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise UserError(
+            f"input {name!r}: {text!r} is not a size",
+            fix="give a positive number of bytes with an optional unit, e.g. 10MiB, 512KiB or 1048576",
+        )
+    return int(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
+
+
 def parse_choice(choices: tuple[str, ...]) -> Callable[..., str]:
     def parse(text: str, *, name: str = "value") -> str:
         value = text.strip()

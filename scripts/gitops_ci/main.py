@@ -78,7 +78,7 @@ def main(
     try:
         # --help, --version and usage errors print and exit inside argparse: keep them on our streams.
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = build_parser(only).parse_args(argv)
+            args = build_parser(only).parse_args(attach_dash_values(argv, only))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2  # argparse exits with 0 or 2
     if not args.command:
@@ -107,6 +107,27 @@ def main(
         # The chain (action.yml) reports the first failure's message from this output.
         console.set_outputs({"error": console.first_error})
     return code
+
+
+def attach_dash_values(argv: Sequence[str], command: Command | None) -> list[str]:
+    """`--tag -x` as `--tag=-x`: argparse reads a value that starts with `-` as an unknown flag
+    and stops with a usage error; joined, the value reaches its own grammar and its message."""
+    if command is None:
+        return list(argv)
+    flags = {"--defaults-file", "-h", "--help"} | {f"--{o.name}" for o in command.options}
+    takes_value = {f"--{o.name}" for o in command.options if o.kind is not parse_bool} | {"--defaults-file"}
+    out: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if arg in takes_value and following and following.startswith("-") and following not in flags:
+            out.append(f"{arg}={following}")
+            index += 2
+            continue
+        out.append(arg)
+        index += 1
+    return out
 
 
 def resolve_inputs(

@@ -21,6 +21,7 @@ from gitops_ci.inputs import (
     parse_int,
     parse_list,
     parse_map,
+    parse_size,
     resolve,
     scrub,
 )
@@ -91,6 +92,28 @@ def test_parse_map_error_quotes_the_item(text: str, quoted: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_map(text, name="labels")
     assert f"input 'labels': {quoted}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text, size",
+    [
+        ("1048576", 2**20),
+        ("10MiB", 10 * 2**20),
+        (" 512 KiB ", 512 * 2**10),
+        ("10M", 10 * 2**20),
+        ("10MB", 10**7),
+    ],
+)
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "0", "-1MiB", "ten MiB", "1.5MiB", "10 TiB"])
+def test_parse_size_error_quotes_the_text_and_shows_the_form(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_size(text, name="max-file-size")
+    assert f"input 'max-file-size': {text!r} is not a size" in str(caught.value)
+    assert "10MiB" in str(caught.value)
 
 
 def test_parse_int() -> None:

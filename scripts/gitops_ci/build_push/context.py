@@ -49,8 +49,8 @@ def read_event(path: str) -> dict[str, Any]:
     if not path:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(Path(path).read_bytes().decode("utf-8", "replace"))
+    except (OSError, ValueError, RecursionError) as exc:
         raise UserError(
             f"cannot read the event payload {path}",
             why=str(exc),
@@ -72,7 +72,7 @@ def from_env(
         # GITHUB_SHA is the throwaway merge commit for pull_request events; the head is what was pushed.
         sha = str(_dig(pull, "head", "sha") or sha)
         head_ref = str(_dig(pull, "head", "ref") or environ.get("GITHUB_HEAD_REF", ""))
-        number = int(pull.get("number") or event.get("number") or 0) or None
+        number = _number(pull.get("number")) or _number(event.get("number"))
     return GitContext(
         event_name=environ.get("GITHUB_EVENT_NAME", ""),
         ref=environ.get("GITHUB_REF", ""),
@@ -86,6 +86,15 @@ def from_env(
         homepage=str(repo.get("homepage") or ""),
         known_tags=known_tags,
     )
+
+
+def _number(value: Any) -> int | None:
+    """A pull request number as the payload should carry it (a positive whole number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return int(value) or None
+    return None
 
 
 def _mapping(value: Any) -> Mapping[str, Any] | None:

@@ -28,10 +28,10 @@ def plan(
     naming every such file at once) or is left untouched and reported (``"skip"``)."""
     root = check_infra_dir(infra_dir)
     _check_targets(targets)
-    files = discover(root, scope)
+    total = FileResult()
+    files = discover(root, scope, total.skipped)
     results = argocd.rescan(root, files, targets, scope, scan(root, files, targets, scope))
     _check_invalid([r.invalid for r in results if r.invalid is not None], on_invalid)
-    total = FileResult()
     edits = []
     for result in results:
         _merge(total, result)

@@ -3,13 +3,14 @@ an environment, never leaving the infra dir; and the cheap byte test that skips 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Sequence
 
 from gitops_ci.bump.markers import NEEDLE
-from gitops_ci.bump.model import Scope, Target
+from gitops_ci.bump.model import Scope, Skipped, Target
 from gitops_ci.bump.reference import last_component
 from gitops_ci.errors import UserError
 
@@ -30,18 +31,32 @@ def check_infra_dir(infra_dir: Path) -> Path:
     return infra_dir.resolve()
 
 
-def discover(root: Path, scope: Scope) -> list[str]:
-    """Files in scope, relative to ``root`` with `/`, sorted; symlinks resolved inside root."""
-    if scope.paths:
-        found = {_inside(root, path) for path in _globbed(root, scope.paths)}
-    else:
-        found = set(_walk(root))
+class BrokenLink(Exception):
+    """A symlink that leads nowhere: a loop, or a target that does not exist."""
+
+
+def discover(root: Path, scope: Scope, skipped: list[Skipped] | None = None) -> list[str]:
+    """Files in scope, relative to ``root`` with `/`, sorted; symlinks resolved inside root.
+    Broken symlinks (loops, missing targets) are left out and listed in ``skipped``."""
+    found: set[str] = set()
+    candidates = _globbed(root, scope.paths) if scope.paths else _walk(root)
+    for candidate in candidates:
+        try:
+            found.add(candidate if isinstance(candidate, str) else _inside(root, candidate))
+        except BrokenLink as exc:
+            if skipped is not None:
+                skipped.append(Skipped(_relative(root, candidate), str(exc)))
     return sorted(rel for rel in found if in_environment(rel, scope.environment))
 
 
-def _walk(root: Path, folder: Path | None = None) -> Iterator[str]:
-    """YAML files under ``folder`` (default: root); a symlinked file is checked and resolved,
-    a symlinked folder is not entered. os.scandir keeps this cheap on big monorepos."""
+def _relative(root: Path, candidate: Path | str) -> str:
+    return candidate if isinstance(candidate, str) else candidate.relative_to(root).as_posix()
+
+
+def _walk(root: Path, folder: Path | None = None) -> Iterator[str | Path]:
+    """YAML files under ``folder`` (default: root), relative to root; a symlinked file comes
+    as its Path, for the caller to check and resolve; a symlinked folder is not entered.
+    os.scandir keeps this cheap on big monorepos."""
     stack = [str(folder or root)]
     prefix = len(str(root)) + 1
     while stack:
@@ -53,7 +68,7 @@ def _walk(root: Path, folder: Path | None = None) -> Iterator[str]:
                 elif not is_yaml(entry.name):
                     continue
                 elif entry.is_symlink():
-                    yield _inside(root, Path(entry.path))
+                    yield Path(entry.path)
                 else:
                     yield entry.path[prefix:].replace(os.sep, "/")
 
@@ -69,14 +84,20 @@ def _globbed(root: Path, patterns: Sequence[str]) -> list[Path]:
             )
         for path in root.glob(pattern):
             if path.is_dir() and not path.is_symlink():
-                found.extend(root / rel for rel in _walk(root, path))
+                found.extend(rel if isinstance(rel, Path) else root / rel for rel in _walk(root, path))
             elif is_yaml(path.name):
                 found.append(path)
     return found
 
 
 def _inside(root: Path, path: Path) -> str:
-    real = path.resolve()
+    try:
+        real = path.resolve(strict=True)
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a loop, before Python 3.13
+        target = os.readlink(path) if path.is_symlink() else "?"
+        loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        what = "a symlink loop" if loop else f"a symlink to {target}, which does not exist"
+        raise BrokenLink(f"{what}; skipped") from None
     if not real.is_relative_to(root) or not real.is_file():
         raise UserError(
             f"{path.relative_to(root).as_posix()} is a symlink that leads outside the infra dir "
@@ -112,11 +133,19 @@ def mentions(data: bytes, wanted: tuple[bytes, ...]) -> bool:
     return any(needle in data for needle in wanted)
 
 
-def read_bytes(path: str) -> bytes:
-    """A file's bytes. Plain os.open/os.read: a third of the time of Path.read_bytes(), which
-    counts when every file of a big monorepo is read."""
+class TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_bytes(path: str, limit: int | None = None) -> bytes:
+    """A file's bytes (TooLarge past ``limit``, before reading). Plain os.open/os.read: a third
+    of the time of Path.read_bytes(), which counts when every file of a big monorepo is read."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
+        if limit is not None and (size := os.fstat(fd).st_size) > limit:
+            raise TooLarge(size)
         chunks = []
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)

@@ -31,6 +31,8 @@ class Scope:
     kinds: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     containers: tuple[str, ...] = ()
+    # A larger file is refused, not read: the infra repo is input the pipeline does not control.
+    max_file_bytes: int = 10 * 2**20
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from gitops_ci.bump.edit import FileResult, edit_file
-from gitops_ci.bump.files import mentions, needles, read_bytes
+from gitops_ci.bump.files import TooLarge, mentions, needles, read_bytes
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.errors import UserError
 
@@ -68,13 +68,24 @@ def _workers(files: int) -> int:
     return min(cores, MAX_WORKERS)
 
 
+def _read(base: str, rel: str, limit: int) -> bytes:
+    try:
+        return read_bytes(base + rel, limit)
+    except TooLarge as exc:
+        raise UserError(
+            f"{rel}: {exc.size:,} bytes, more than the {limit:,} a file may have",
+            why="a manifest that large is most likely not one (or made to slow the pipeline down)",
+            fix="leave it out with --path, or raise the limit with max-file-size (e.g. 50MiB)",
+        ) from None
+
+
 def run_job(job: Job) -> list[FileResult] | Failure:
     wanted = needles(job.targets)
     base = os.path.join(job.root, "")
     results = []
     try:
         for rel in job.files:
-            data = read_bytes(base + rel)
+            data = _read(base, rel, job.scope.max_file_bytes)
             if mentions(data, wanted):
                 results.append(edit_file(rel, data, job.targets, job.scope))
     except UserError as exc:

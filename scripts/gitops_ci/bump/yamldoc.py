@@ -28,6 +28,14 @@ _PLAIN_UNSAFE_START = set("&*!|>'\"%@`{}[],?:-#")
 
 KeyPath = tuple[object, ...]
 
+# The infra repo is input the pipeline does not control (Argo CD's repo-server was hardened
+# against the same): nesting stays well below Python's recursion limit (the composer recurses
+# about three frames a level), and aliases may not expand a document past a budget, so a
+# "billion laughs" file fails at once instead of hanging the walk.
+MAX_DEPTH = 200
+ALIAS_BUDGET_PER_NODE = 100
+ALIAS_BUDGET_FLOOR = 200_000
+
 
 class YamlSyntaxError(Exception):
     """The text is not YAML; `line` is 1-based (0 when unknown)."""
@@ -61,10 +69,23 @@ class _Parser(Parser):
 class _Composer(Composer):
     parser: Any = None
     resolver: Any = None
+    depth = 0
 
     def __init__(self, loader: Any = None) -> None:
         self.parser, self.resolver = loader.parser, loader.resolver
         super().__init__(loader)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.parser.peek_event().start_mark
+                raise YamlSyntaxError(
+                    f"nested more than {MAX_DEPTH} levels deep (no manifest needs that)", mark.line + 1
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def loader() -> YAML:
@@ -75,15 +96,77 @@ def loader() -> YAML:
 
 
 def compose(text: str) -> list[Node]:
-    """Every document of ``text`` as a node tree (empty documents are dropped)."""
+    """Every document of ``text`` as a node tree (empty documents are dropped); nesting,
+    alias expansion and duplicate keys checked."""
     try:
-        return [doc for doc in loader().compose_all(text) if doc is not None]
+        docs = [doc for doc in loader().compose_all(text) if doc is not None]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise YamlSyntaxError(problem or "invalid YAML", mark.line + 1 if mark else 0) from None
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).strip() or "invalid YAML", 0) from None
+    for doc in docs:
+        check_document(doc)
+    return docs
+
+
+def check_document(doc: Node) -> None:
+    """No mapping holds a key twice (Kubernetes and kubectl refuse that too), and aliases do
+    not expand the document past its budget."""
+    nodes = 0
+    for node in walk([doc], keys=False):
+        nodes += 1
+        if isinstance(node, MappingNode):
+            _check_unique_keys(node)
+    budget = ALIAS_BUDGET_PER_NODE * nodes + ALIAS_BUDGET_FLOOR
+    size = expanded_size(doc, budget)
+    if size > budget:
+        raise YamlSyntaxError(
+            f"its aliases expand this document to more than {budget:,} nodes, from {nodes:,} written "
+            "(an alias bomb?)",
+            line_of(doc),
+        )
+
+
+def _check_unique_keys(node: MappingNode) -> None:
+    first: dict[str, ScalarNode] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.value == "<<":
+            continue
+        seen = first.setdefault(str(key.value), key)
+        if seen is not key:
+            raise YamlSyntaxError(
+                f"duplicate key {key.value!r} (first at line {line_of(seen)}, again at line {line_of(key)})",
+                line_of(key),
+            )
+
+
+def expanded_size(root: Node, limit: int) -> int:
+    """How many nodes a walk that follows every alias where it is used visits (a recursive
+    alias counts once), computed over the distinct nodes only; stops counting past ``limit``."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            total = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
+            sizes[id(node)] = min(limit + 1, total)
+            open_.discard(id(node))
+        elif id(node) not in sizes and id(node) not in open_:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return sizes[id(root)]
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 # A `---` marker line at column 0 starts a document wherever it stands: a block or plain scalar

@@ -34,6 +34,7 @@ def edit_inputs(ctx: Context, values: Values) -> EditInputs:
         kinds=tuple(values["kind"]),
         names=tuple(values["name"]),
         containers=tuple(values["container"]),
+        max_file_bytes=values["max_file_size"],
     )
     return EditInputs(
         infra_dir=Path(ctx.cwd, values["infra_dir"]),
@@ -133,6 +134,7 @@ COMMAND = Command(
         bump_writeback.ON_MISSING_OPTION,
         bump_writeback.ON_INVALID_OPTION,
         bump_writeback.RENDER_CHECK_OPTION,
+        bump_writeback.MAX_FILE_SIZE_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
         bump_writeback.ALLOW_DOWNGRADE_OPTION,

@@ -69,7 +69,7 @@ def summary(plan: Plan, *, dry_run: bool) -> str:
 
 def report(console: Console, plan: Plan, *, dry_run: bool) -> None:
     for skipped in plan.skipped:
-        if skipped.reason.endswith("; not edited"):
+        if skipped.reason.endswith(("; not edited", "; skipped")):
             console.warning(skipped.reason, file=skipped.file)
     render_warnings(console, plan.render)
     console.set_outputs(

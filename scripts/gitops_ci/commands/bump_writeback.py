@@ -16,7 +16,7 @@ from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
 from gitops_ci.github_api import RetryPolicy
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list
+from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list, parse_size
 from gitops_ci.runner import Annotation, Console
 from gitops_ci.secrets import split_userinfo
 
@@ -65,6 +65,9 @@ RENDER_CHECK_OPTION = Option(
     "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
     parse_choice(render_check.MODES),
     "auto",
+)
+MAX_FILE_SIZE_OPTION = Option(
+    "max-file-size", "the largest infra file read, e.g. 10MiB; a larger one is an error", parse_size, "10MiB"
 )
 DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
 TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)

@@ -110,7 +110,7 @@ def _event(environ: Mapping[str, str]) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             data = json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a notification is never lost to its payload
         return {}
     return data if isinstance(data, dict) else {}
 

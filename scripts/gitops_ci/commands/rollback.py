@@ -26,7 +26,11 @@ def handle(ctx: Context, values: Values) -> int:
         raise UserError(
             "rollback needs --image", fix="pass the image repository, e.g. --image ghcr.io/acme/shop-api"
         )
-    scope = Scope(paths=tuple(values["path"]), environment=values["environment"] or None)
+    scope = Scope(
+        paths=tuple(values["path"]),
+        environment=values["environment"] or None,
+        max_file_bytes=values["max_file_size"],
+    )
     if values["infra_repo"]:
         return _remote(ctx, values, scope)
     return _local(ctx, values, scope, Path(ctx.cwd, values["infra_dir"]))
@@ -134,6 +138,7 @@ def _options() -> tuple[Option, ...]:
         bump_writeback.ON_MISSING_OPTION,
         bump_writeback.ON_INVALID_OPTION,
         bump_writeback.RENDER_CHECK_OPTION,
+        bump_writeback.MAX_FILE_SIZE_OPTION,
         bump_writeback.DRY_RUN_OPTION,
         bump_writeback.TOKEN_OPTION,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -34,7 +35,8 @@ def test_a_file_changed_after_planning_stops_every_write(tmp_path: Path) -> None
     assert _state(root) == before  # no temporary file left either
 
 
-def test_a_failure_half_way_through_the_renames_restores_the_old_bytes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fail_at", [1, 2, 3])
+def test_a_failure_at_any_rename_restores_the_old_bytes(tmp_path: Path, fail_at: int) -> None:
     root = _infra(tmp_path)
     plan = engine.plan(root, [Target(f"ghcr.io/acme/{n}", "2") for n in "abc"])
     before = _state(root)
@@ -42,14 +44,17 @@ def test_a_failure_half_way_through_the_renames_restores_the_old_bytes(tmp_path:
 
     def replace_then_fail(src: Path, dst: Path) -> None:
         calls.append(dst)
-        if len(calls) == 3:
-            raise OSError("disk full")
+        if len(calls) == fail_at:
+            raise OSError(errno.ENOSPC, "No space left on device")
         os.replace(src, dst)
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError) as raised:
         write_all(root, plan.edits, replace=replace_then_fail)
-    assert _state(root) == before
-    assert len(calls) == 3
+    failed = plan.edits[fail_at - 1].file
+    assert str(raised.value).startswith(f"cannot write {failed}: No space left on device")
+    assert "the files already replaced have their old bytes back" in str(raised.value)
+    assert _state(root) == before  # old bytes back, no file left aside
+    assert len(calls) == fail_at
 
 
 def test_permissions_are_kept(tmp_path: Path) -> None:
