@@ -35,6 +35,7 @@ ACCEPT = ", ".join(
 )
 TIMEOUT = 30.0
 _PARAM = re.compile(r'(\w+)="([^"]*)"')
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 
 
 class CredentialsRefused(UserError):
@@ -140,16 +141,22 @@ class RegistryClient:
         if found is None:
             return None
         digest, manifest = found
+        entries = manifest.get("manifests")
         children = [
             entry
-            for entry in manifest.get("manifests") or []
-            if isinstance(entry, dict) and (entry.get("platform") or {}).get("os") != "unknown"
+            for entry in (entries if isinstance(entries, list) else [])
+            if isinstance(entry, dict) and _mapping(entry.get("platform")).get("os") != "unknown"
         ]
         if children:
-            child = self._json(repository, f"manifests/{children[0].get('digest')}", {"Accept": ACCEPT})
+            child_digest = children[0].get("digest")
+            if not isinstance(child_digest, str) or not _DIGEST.fullmatch(child_digest):
+                return None
+            child = self._json(repository, f"manifests/{child_digest}", {"Accept": ACCEPT})
             manifest = child[1] if child else {}
-        config = (manifest.get("config") or {}).get("digest")
-        blob = self._json(repository, f"blobs/{config}", {}) if isinstance(config, str) else None
+        config = _mapping(manifest.get("config")).get("digest")
+        if not isinstance(config, str) or not _DIGEST.fullmatch(config):
+            return None
+        blob = self._json(repository, f"blobs/{config}", {})
         return (digest, blob[1]) if blob else None
 
     def _json(self, repository: str, path: str, headers: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
@@ -164,15 +171,14 @@ class RegistryClient:
                 why=response.text[:300],
                 fix="check the credentials can pull from this repository",
             )
-        try:
-            data = response.json()
-        except ValueError:
+        data = _object(response)
+        if data is None:
             return None
         digest = (
             response.headers.get("Docker-Content-Digest")
             or "sha256:" + hashlib.sha256(response.content).hexdigest()
         )
-        return (digest, data) if isinstance(data, dict) else None
+        return digest, data
 
     def _request(
         self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None
@@ -224,8 +230,8 @@ class RegistryClient:
                 where = f"{self.host} (its token service {urlparse(params.get('realm', '')).netloc})"
                 raise untrusted(where, _why_untrusted(exc), self.trust.fix) from None
             raise _unreachable(params.get("realm", "the token service"), exc) from None
-        data = response.json() if response.ok else {}
-        token = data.get("token") or data.get("access_token") if isinstance(data, dict) else None
+        data = (_object(response) if response.ok else None) or {}
+        token = data.get("token") or data.get("access_token")
         if not token:
             raise CredentialsRefused(
                 f"the token service of {self.host} gave no token ({response.status_code})",
@@ -281,13 +287,25 @@ class RegistryClient:
             )
 
 
-def _size(response: requests.Response) -> int:
+def _object(response: requests.Response) -> dict[str, Any] | None:
+    """The body as a JSON object; None for anything else (a registry's answer is outside input)."""
     try:
         data = response.json()
-    except ValueError:
-        return 0
-    parts = [data.get("config") or {}, *(data.get("layers") or [])] if isinstance(data, dict) else []
-    return sum(int(part.get("size", 0)) for part in parts if isinstance(part, dict))
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _size(response: requests.Response) -> int:
+    data = _object(response) or {}
+    layers = data.get("layers")
+    parts = [data.get("config"), *(layers if isinstance(layers, list) else [])]
+    sizes = (_mapping(part).get("size") for part in parts)
+    return sum(size for size in sizes if isinstance(size, int) and not isinstance(size, bool) and size > 0)
 
 
 def _unreachable(where: str, exc: Exception, tried: str = "") -> UserError:

@@ -1,0 +1,138 @@
+"""The registry API client meets any answer a registry (or something posing as one) may give —
+random statuses, challenges, digests, media types and bodies, from a real loopback server —
+and returns a result or a UserError with a message: never another exception, never a hang."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gitops_ci.build_push.registry import RegistryClient
+from gitops_ci.build_push.trust import HostTrust
+from gitops_ci.errors import UserError
+
+pytestmark = pytest.mark.integration
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Answers every request with the next scripted answer (the last one repeats)."""
+
+    answers: list[Answer] = [(200, {}, b"{}")]
+    served = 0
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        status, headers, body = self.answers[min(Scripted.served, len(self.answers) - 1)]
+        Scripted.served += 1
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PUT = do_HEAD = _reply
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=15,
+)
+MANIFEST_KEYS = ("config", "layers", "manifests", "digest", "size", "platform", "os", "mediaType", "token")
+manifest_like = st.recursive(
+    st.none() | st.integers() | st.text(max_size=12) | st.just("sha256:" + "a" * 64),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(MANIFEST_KEYS) | st.text(max_size=6), inner, max_size=4),
+    max_leaves=15,
+)
+
+
+def _bodies(realm: str) -> st.SearchStrategy[bytes]:
+    return (
+        manifest_like.map(lambda value: json.dumps(value).encode())
+        | json_values.map(lambda value: json.dumps(value).encode())
+        | st.binary(max_size=64)
+        | st.just(b"")
+    )
+
+
+def _headers(realm: str) -> st.SearchStrategy[dict[str, str]]:
+    challenges = st.sampled_from(
+        [
+            f'Bearer realm="{realm}",service="reg",scope="repository:acme/app:pull"',
+            f'Bearer realm="{realm}"',
+            'Bearer realm="htps://nowhere"',
+            'Bearer realm=""',
+            "Bearer",
+            "Basic realm=x",
+            "Negotiate",
+            "",
+        ]
+    )
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "WWW-Authenticate": challenges,
+            "Docker-Content-Digest": st.sampled_from(["sha256:" + "b" * 64, "sha256:zz", "", "md5:1"]),
+            "Content-Type": st.sampled_from(["application/vnd.oci.image.manifest.v1+json", "text/html", ""]),
+            "Location": st.sampled_from([f"{realm}", "/v2/", "http://127.0.0.1:9/"]),
+        },
+    )
+
+
+def _answers(realm: str) -> st.SearchStrategy[list[Answer]]:
+    answer = st.tuples(
+        st.sampled_from([200, 201, 202, 301, 307, 400, 401, 403, 404, 429, 500, 503]),
+        _headers(realm),
+        _bodies(realm),
+    )
+    return st.lists(answer, min_size=1, max_size=6)
+
+
+def _outcome(call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except UserError as exc:
+        assert str(exc).strip()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_registry_answer_is_a_result_or_a_clear_error(server: str, data: st.DataObject) -> None:
+    realm = f"http://{server}/token"
+    Scripted.answers = data.draw(_answers(realm))
+    Scripted.served = 0
+    client = RegistryClient(server, "octo", "pat-123456", HostTrust(allow_http=True))
+    operation = data.draw(st.sampled_from(["ping", "login", "manifest", "image_config", "tag"]))
+    calls: dict[str, Callable[[], Any]] = {
+        "ping": client.ping,
+        "login": client.login,
+        "manifest": lambda: client.manifest("acme/app", "1.0"),
+        "image_config": lambda: client.image_config("acme/app", "1.0"),
+        "tag": lambda: client.tag("acme/app", "sha256:" + "c" * 64, "2.0"),
+    }
+    _outcome(calls[operation])
