@@ -102,7 +102,8 @@ class GitHubApi:
 
     def repository(self, full_name: str) -> RepoInfo:
         repo = self._repo(full_name)
-        return RepoInfo(repo.full_name, repo.default_branch, repo.html_url)
+        with api_errors(f"read the repository {full_name}", "contents: read", full_name):
+            return RepoInfo(str(repo.full_name), str(repo.default_branch), str(repo.html_url))
 
     def find_open_pull(self, full_name: str, head_branch: str, base: str) -> PullInfo | None:
         owner = full_name.split("/")[0]
@@ -120,18 +121,18 @@ class GitHubApi:
             pull = self._repo(full_name).create_pull(
                 base=base, head=head, title=title, body=body, draft=draft
             )
-        return _pull_info(pull)
+            return _pull_info(pull)
 
     def update_pull(self, full_name: str, number: int, *, title: str, body: str) -> PullInfo:
         with api_errors(f"update pull request #{number} on {full_name}", "pull-requests: write", full_name):
             pull = self._repo(full_name).get_pull(number)
             pull.edit(title=title, body=body)
-        return _pull_info(pull)
+            return _pull_info(pull)
 
     def add_labels(self, full_name: str, number: int, labels: Sequence[str]) -> None:
         # PyGithub sends a bare list; GitHub's description documents the {"labels": [...]} object.
-        url = f"{self._repo(full_name).url}/issues/{number}/labels"
         with api_errors(f"label pull request #{number} on {full_name}", "pull-requests: write", full_name):
+            url = f"{self._repo(full_name).url}/issues/{number}/labels"
             self._gh.requester.requestJsonAndCheck("POST", url, input={"labels": list(labels)})
 
     def request_reviewers(
@@ -155,7 +156,10 @@ class GitHubApi:
 
 
 def _pull_info(pull: Any) -> PullInfo:
-    return PullInfo(int(pull.number), str(pull.html_url), str(pull.title), str(pull.body or ""))
+    number = pull.number
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise TypeError(f"a pull request number {number!r}")
+    return PullInfo(number, str(pull.html_url), str(pull.title), str(pull.body or ""))
 
 
 @contextlib.contextmanager
@@ -184,6 +188,13 @@ def api_errors(action: str, permission: str, full_name: str) -> Iterator[None]:
             f"the GitHub API cannot be reached: could not {action}",
             why=str(exc),
             fix="check GITHUB_API_URL and the runner's network access",
+        ) from None
+    except (github.BadAttributeException, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # The answer is outside input: a proxy's error page, a truncated body, a field of the wrong type.
+        raise UserError(
+            f"the GitHub API answered something its description does not allow: could not {action}",
+            why=f"{type(exc).__name__}: {str(exc)[:200]}",
+            fix="check GITHUB_API_URL points at the GitHub API (not a proxy or web page) and re-run the job",
         ) from None
 
 

@@ -5,9 +5,7 @@ and returns a result or a UserError with a message: never another exception, nev
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,45 +14,9 @@ from hypothesis import strategies as st
 from gitops_ci.build_push.registry import RegistryClient
 from gitops_ci.build_push.trust import HostTrust
 from gitops_ci.errors import UserError
+from testing.scripted import Answer, Scripted
 
 pytestmark = pytest.mark.integration
-
-Answer = tuple[int, dict[str, str], bytes]
-
-
-class Scripted(BaseHTTPRequestHandler):
-    """Answers every request with the next scripted answer (the last one repeats)."""
-
-    answers: list[Answer] = [(200, {}, b"{}")]
-    served = 0
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-    def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        status, headers, body = self.answers[min(Scripted.served, len(self.answers) - 1)]
-        Scripted.served += 1
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_PUT = do_HEAD = _reply
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 json_values = st.recursive(
@@ -122,10 +84,10 @@ def _outcome(call: Callable[[], Any]) -> None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_registry_answer_is_a_result_or_a_clear_error(server: str, data: st.DataObject) -> None:
+def test_any_registry_answer_is_a_result_or_a_clear_error(scripted_server: str, data: st.DataObject) -> None:
+    server = scripted_server
     realm = f"http://{server}/token"
-    Scripted.answers = data.draw(_answers(realm))
-    Scripted.served = 0
+    Scripted.play(data.draw(_answers(realm)))
     client = RegistryClient(server, "octo", "pat-123456", HostTrust(allow_http=True))
     operation = data.draw(st.sampled_from(["ping", "login", "manifest", "image_config", "tag"]))
     calls: dict[str, Callable[[], Any]] = {
