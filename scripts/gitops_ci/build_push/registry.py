@@ -102,16 +102,9 @@ class RegistryClient:
 
     def manifest(self, repository: str, tag: str) -> Manifest | None:
         """The manifest a tag points to, or None when the registry does not have the tag."""
-        url = f"{self.base}/v2/{repository}/manifests/{tag}"
-        response = self._request("GET", url, repository, {"Accept": ACCEPT})
-        if response.status_code == 404:
+        response = self._found(repository, f"manifests/{tag}", {"Accept": ACCEPT})
+        if response is None:
             return None
-        if response.status_code != 200:
-            raise UserError(
-                f"{self.host} answered {response.status_code} for {repository}:{tag}",
-                why=response.text[:300],
-                fix="check the credentials can pull from this repository",
-            )
         body = response.content
         digest = response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
         return Manifest(digest, _size(response))
@@ -162,6 +155,20 @@ class RegistryClient:
     def _json(self, repository: str, path: str, headers: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
         """GET /v2/REPOSITORY/PATH as a JSON object with its digest; None on 404 or a body that
         is not a JSON object."""
+        response = self._found(repository, path, headers)
+        if response is None:
+            return None
+        data = _object(response)
+        if data is None:
+            return None
+        digest = (
+            response.headers.get("Docker-Content-Digest")
+            or "sha256:" + hashlib.sha256(response.content).hexdigest()
+        )
+        return digest, data
+
+    def _found(self, repository: str, path: str, headers: dict[str, str]) -> requests.Response | None:
+        """GET /v2/REPOSITORY/PATH answered 200, or None on 404; any other answer is an error."""
         response = self._request("GET", f"{self.base}/v2/{repository}/{path}", repository, headers)
         if response.status_code == 404:
             return None
@@ -171,14 +178,7 @@ class RegistryClient:
                 why=response.text[:300],
                 fix="check the credentials can pull from this repository",
             )
-        data = _object(response)
-        if data is None:
-            return None
-        digest = (
-            response.headers.get("Docker-Content-Digest")
-            or "sha256:" + hashlib.sha256(response.content).hexdigest()
-        )
-        return digest, data
+        return response
 
     def _request(
         self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None
