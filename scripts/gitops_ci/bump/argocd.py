@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Sequence, cast
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_ci.bump.edit import FileResult, edit_file
-from gitops_ci.bump.files import discover, mentions, needles, read_bytes
+from gitops_ci.bump.files import TooLarge, discover, mentions, needles, read_bytes
 from gitops_ci.bump.model import Change, Scope, Skipped, Target
 from gitops_ci.bump.reference import parse_reference
 from gitops_ci.bump.shapes import Document, _key_path_site
@@ -119,7 +119,10 @@ def _outside(
         if rel in in_scope:
             continue
         source_file = SOURCE_FILE_RE.fullmatch(name) is not None and folder in charts
-        data = read_bytes(str(root / rel))
+        try:
+            data = read_bytes(str(root / rel), scope.max_file_bytes)
+        except TooLarge:
+            continue  # out of scope: not worth an error
         if source_file or (APPLICATION_NEEDLE in data and b"helm" in data and any(n in data for n in names)):
             result = edit_file(rel, data, targets, scope, Overrides(root))
             skipped = [_not_edited(change) for change in result.changes if change.kind in OVERRIDE_KINDS]
