@@ -96,3 +96,40 @@ def test_third_party_actions_are_pinned_by_sha(path: Path) -> None:
         uses = step.get("uses", "")
         if uses and not uses.startswith("./") and not FIRST_PARTY.fullmatch(uses):
             assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{path}: {uses} is not SHA-pinned"
+
+
+CHAIN_STEPS = {"quality-gate": "gate", "build-and-push": "build", "bump-manifest": "bump", "notify": "notify"}
+# Inputs of the stages' actions that the chain must expose (those it leaves out are set by the
+# chain itself, e.g. bump-manifest's digest, or have no use there).
+CHAIN_EXPOSES = {
+    "build-and-push": {"reuse", "no-cache"},
+    "bump-manifest": {"render-check", "on-invalid", "max-file-size", "allow-downgrade", "source-time"},
+}
+
+
+def _chain_inputs() -> dict[str, dict[str, str]]:
+    """The chain's inputs documented for each stage (`stage: ...`, `stage, pr mode: ...`)."""
+    found: dict[str, dict[str, str]] = {stage: {} for stage in CHAIN_STEPS}
+    for name, spec in _load(ROOT / "action.yml")["inputs"].items():
+        stage = re.split(r"[:,]", spec["description"], maxsplit=1)[0]
+        if stage in found:
+            found[stage][name] = spec["description"]
+    return found
+
+
+@pytest.mark.parametrize("stage", sorted(CHAIN_STEPS))
+def test_every_chain_input_documented_for_a_stage_reaches_that_stages_step(stage: str) -> None:
+    steps = {s.get("id"): s for s in _load(ROOT / "action.yml")["runs"]["steps"]}
+    env = steps[CHAIN_STEPS[stage]]["env"]
+    stage_inputs = {
+        f"INPUT_{n.upper().replace('-', '_')}"
+        for n in _load(ROOT / "actions" / stage / "action.yml")["inputs"]
+    }
+    documented = _chain_inputs()[stage]
+    assert CHAIN_EXPOSES.get(stage, set()) <= documented.keys(), "expose these inputs in action.yml"
+    for name in documented:
+        wired = [
+            key for key, value in env.items() if re.search(rf"\binputs\.{re.escape(name)}\b(?!-)", str(value))
+        ]
+        assert wired, f"action.yml: input {name} is documented for {stage} but not in its step's env"
+        assert set(wired) <= stage_inputs, f"action.yml: {name} reaches {wired}, not an input of {stage}"

@@ -16,13 +16,13 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence, cast
+from typing import Any, Callable, Iterator, Sequence, cast
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_ci.bump.edit import FileResult, edit_file
-from gitops_ci.bump.files import mentions, needles, read_bytes
-from gitops_ci.bump.model import Scope, Target
+from gitops_ci.bump.files import TooLarge, discover, mentions, needles, read_bytes
+from gitops_ci.bump.model import Change, Scope, Skipped, Target
 from gitops_ci.bump.reference import parse_reference
 from gitops_ci.bump.shapes import Document, _key_path_site
 from gitops_ci.bump.sites import HelmMapSite, Note, RefSite, Site, Workload, _set, versions
@@ -37,23 +37,49 @@ SOURCE_FILE = "argocd-source-file"
 SOURCE_FILE_RE = re.compile(r"\.argocd-source(?:-[^/]+)?\.ya?ml")
 HELM_KINDS = {"helm-values", "key-path", "marker"}
 APPLICATION_NEEDLE = b"argoproj.io"
+OVERRIDE_KINDS = {PARAMETER, VALUES, SOURCE_FILE}
+
+Reveal = Callable[[Sequence[str]], None]  # makes folders of the infra dir present
 
 Leaves = dict[str, Node]
 
 
 def rescan(
-    root: Path, files: Sequence[str], targets: Sequence[Target], scope: Scope, results: list[FileResult]
+    root: Path,
+    files: Sequence[str],
+    targets: Sequence[Target],
+    scope: Scope,
+    results: list[FileResult],
+    reveal: Reveal | None = None,
 ) -> list[FileResult]:
-    """``results`` with every file that may hold an override edited again, overrides included."""
+    """``results`` with every file that may hold an override edited again, overrides included.
+
+    ``reveal`` makes folders present in a sparse checkout (`--path`): the charts and value
+    files the Applications in scope point to, and every folder when a chart in scope may be
+    overridden by an Application outside it (which is reported, not edited)."""
     known = {result.file: result for result in results}
     overrides = Overrides(root)
-    for rel, data in _candidates(root, files, targets, scope, known):
+    candidates = list(_candidates(root, files, targets, scope, known))
+    linked = sorted({folder for rel, data in candidates for folder in linked_folders(rel, data)})
+    if reveal is not None and linked:
+        reveal(linked)
+    for rel, data in candidates:
         known[rel] = edit_file(rel, data, targets, scope, overrides)
     in_scope = set(files)
     for rel, pins in sorted(overrides.file_pins.items()):
         if rel in in_scope:
             known[rel] = edit_file(rel, read_bytes(str(root / rel)), targets, scope, ValueFile(pins))
+    charts = _charts(known) if scope.paths else set()
+    if charts and reveal is not None:
+        reveal(["."])
+    for rel, skipped in _outside(root, in_scope, charts, targets, scope):
+        known.setdefault(rel, FileResult(rel)).skipped.extend(skipped)
     return sorted(known.values(), key=lambda result: result.file)
+
+
+def _charts(known: dict[str, FileResult]) -> set[str]:
+    """The folders of the Helm values files that pin a target."""
+    return {os.path.dirname(r.file) for r in known.values() if r.kinds & HELM_KINDS and r.matched}
 
 
 def _candidates(
@@ -64,8 +90,7 @@ def _candidates(
     path does not name the image, those that name that folder; when the scope is narrowed (the
     charts may lie outside it), all of them. Only the last two read every file in scope again."""
     wanted = needles(targets)
-    folders = {os.path.dirname(r.file).encode() for r in known.values() if r.kinds & HELM_KINDS and r.matched}
-    unnamed = tuple(folder for folder in folders if not mentions(folder, wanted))
+    unnamed = tuple(folder.encode() for folder in _charts(known) if not mentions(folder.encode(), wanted))
     narrowed = bool(scope.paths or scope.environment)
     for rel in files:
         source_file = SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]) is not None
@@ -78,6 +103,75 @@ def _candidates(
             and (rel in known or narrowed or any(folder in data for folder in unnamed))
         ):
             yield rel, data
+
+
+def _outside(
+    root: Path, in_scope: set[str], charts: set[str], targets: Sequence[Target], scope: Scope
+) -> Iterator[tuple[str, list[Skipped]]]:
+    """The overrides outside the path globs of a chart inside them: Argo CD deploys those values,
+    not the chart's, so each is reported (a warning); they are not edited, the globs say where
+    to edit. Every Application or `.argocd-source` file that names a chart's folder is read."""
+    if not charts:
+        return
+    names = tuple(folder.encode() for folder in charts)
+    for rel in discover(root, replace(scope, paths=())):
+        name, folder = rel.rsplit("/", 1)[-1], os.path.dirname(rel)
+        if rel in in_scope:
+            continue
+        source_file = SOURCE_FILE_RE.fullmatch(name) is not None and folder in charts
+        try:
+            data = read_bytes(str(root / rel), scope.max_file_bytes)
+        except TooLarge:
+            continue  # out of scope: not worth an error
+        if source_file or (APPLICATION_NEEDLE in data and b"helm" in data and any(n in data for n in names)):
+            result = edit_file(rel, data, targets, scope, Overrides(root))
+            skipped = [_not_edited(change) for change in result.changes if change.kind in OVERRIDE_KINDS]
+            if skipped:
+                yield rel, skipped
+
+
+def _not_edited(change: Change) -> Skipped:
+    return Skipped(
+        change.file,
+        f"line {change.line}: overrides the chart's {change.repository} with {change.old}, outside --path: "
+        "Argo CD deploys this value, not the chart's; add this file to --path to pin it; not edited",
+    )
+
+
+def linked_folders(rel: str, data: bytes) -> set[str]:
+    """The folders an Application's Helm sources read (each source's path and the folders of
+    its value files), or a `.argocd-source` file's own folder: what a sparse checkout needs."""
+    folder = os.path.dirname(rel)
+    if SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]):
+        return {folder or "."}
+    try:
+        docs = compose(data.decode("utf-8"))
+    except (UnicodeDecodeError, YamlSyntaxError):
+        return set()
+    found: set[str] = set()
+    for doc in docs:
+        sources, _ = _sources(entries(entries(doc).get("spec")))
+        for source in sources:
+            helm = entries(source).get("helm")
+            if not isinstance(helm, MappingNode):
+                continue
+            path = scalar_text(entries(source).get("path"))
+            names = [scalar_text(f) or "" for f in _items(entries(helm).get("valueFiles"))]
+            found |= {path or "."} if path is not None else set()
+            for name in names:
+                inside = (
+                    name[1:].partition("/")[2] if name.startswith("$") else os.path.join(path or "", name)
+                )
+                found.add(os.path.dirname(os.path.normpath(inside.lstrip("/"))) or ".")
+    return {os.path.normpath(f.strip("/")) or "." for f in found if not os.path.normpath(f).startswith("..")}
+
+
+def _sources(spec: dict[str, Node]) -> tuple[list[Node | None], set[str]]:
+    """An Application's sources (`source` and `sources`), and the names of their `ref`s."""
+    sources = [spec.get("source")]
+    many = spec.get("sources")
+    sources += many.value if isinstance(many, SequenceNode) else []
+    return sources, {ref for s in sources if (ref := scalar_text(entries(s).get("ref")))}
 
 
 # -- the layers of values a Helm source sees ----------------------------------------------------
@@ -147,11 +241,7 @@ class Overrides:
             yield from _helm_sites(text, doc, helm, layers, SOURCE_FILE, self.file_pins)
 
     def _application(self, text: str, doc: Document) -> Iterator[Site]:
-        spec = entries(entries(doc.root).get("spec"))
-        sources = [spec.get("source")]
-        many = spec.get("sources")
-        sources += many.value if isinstance(many, SequenceNode) else []
-        refs = {ref for s in sources if (ref := scalar_text(entries(s).get("ref")))}
+        sources, refs = _sources(entries(entries(doc.root).get("spec")))
         for source in sources:
             helm = entries(source).get("helm")
             if isinstance(helm, MappingNode):

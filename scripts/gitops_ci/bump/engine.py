@@ -20,9 +20,14 @@ _IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]
 
 
 def plan(
-    infra_dir: Path, targets: Sequence[Target], scope: Scope = Scope(), on_invalid: str = "fail"
+    infra_dir: Path,
+    targets: Sequence[Target],
+    scope: Scope = Scope(),
+    on_invalid: str = "fail",
+    reveal: argocd.Reveal | None = None,
 ) -> Plan:
-    """Every pin of the targets under ``infra_dir`` and the edits that retarget them.
+    """Every pin of the targets under ``infra_dir`` and the edits that retarget them; ``reveal``
+    makes more folders present in a sparse checkout when Argo CD links lead out of scope.
 
     A file that is not valid YAML and mentions a target stops the plan (``on_invalid="fail"``,
     naming every such file at once) or is left untouched and reported (``"skip"``)."""
@@ -30,7 +35,7 @@ def plan(
     _check_targets(targets)
     total = FileResult()
     files = discover(root, scope, total.skipped)
-    results = argocd.rescan(root, files, targets, scope, scan(root, files, targets, scope))
+    results = argocd.rescan(root, files, targets, scope, scan(root, files, targets, scope), reveal)
     _check_invalid([r.invalid for r in results if r.invalid is not None], on_invalid)
     edits = []
     for result in results:

@@ -11,6 +11,7 @@ from typing import Mapping, Sequence
 
 from gitops_ci.bump.model import FileEdit, Plan, Target
 from gitops_ci.errors import UserError
+from gitops_ci.inputs import scrub
 
 DEFAULT_MESSAGE = "Deploy {image_name}:{tag}{to_environment}"
 DEFAULT_BRANCH = "gitops-ci/{environment}/{image_name}"
@@ -35,10 +36,15 @@ class Source:
 
     @staticmethod
     def from_environ(environ: Mapping[str, str]) -> "Source":
-        server = environ.get("GITHUB_SERVER_URL", "") or "https://github.com"
-        repo, run_id = environ.get("GITHUB_REPOSITORY", ""), environ.get("GITHUB_RUN_ID", "")
+        """The GITHUB_* values, scrubbed: text that is not UTF-8 becomes U+FFFD (see `scrub`)."""
+
+        def get(name: str) -> str:
+            return scrub(environ.get(name, ""))
+
+        server = get("GITHUB_SERVER_URL") or "https://github.com"
+        repo, run_id = get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID")
         run_url = f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else ""
-        return Source(repo, environ.get("GITHUB_SHA", ""), environ.get("GITHUB_ACTOR", ""), run_url, server)
+        return Source(repo, get("GITHUB_SHA"), get("GITHUB_ACTOR"), run_url, server)
 
     def commit_url(self) -> str:
         if not (self.repository and self.commit):

@@ -257,7 +257,8 @@ def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
     """The plan on the clone as it is, render-checked: the one point of both modes (and of
     every retry) where the edit is known and nothing is written, committed or pushed."""
     assert git.workdir is not None
-    plan = engine.plan(git.workdir, req.targets, req.scope, req.on_invalid)
+    settings = _render_settings(req, svc, git)
+    plan = engine.plan(git.workdir, req.targets, req.scope, req.on_invalid, settings.reveal)
     if plan.matched == 0 and req.on_missing == "fail":
         found = ", ".join(plan.found_images[:20]) or "no image references at all"
         raise UserError(
@@ -267,7 +268,7 @@ def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
             + f"; images found there: {found}",
             fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
         )
-    return render_check.check(git.workdir, plan, req.targets, req.scope, _render_settings(req, svc, git))
+    return render_check.check(git.workdir, plan, req.targets, req.scope, settings)
 
 
 def _render_settings(req: Request, svc: Services, git: Git | None = None) -> render_check.Settings:

@@ -33,3 +33,65 @@ def test_commit_mode_pushes_the_override_edits_and_then_nothing(forge: Forge, cl
     assert "argocd/shop-staging.yaml" in first.outputs["files"].splitlines()
     assert second.returncode == 0 and second.outputs["changed"] == "false"
     assert forge.branch_sha(REPO, "main") == head
+
+
+# -- a sparse clone (--path): the Application and its chart on either side of the globs -----------
+CHART_VALUES = "image:\n  repository: ghcr.io/acme/shop-api\n  tag: v1.4.1\nreplicaCount: 1\n"
+STAGING_VALUES = "replicaCount: 2\n"
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: shop-{env}
+spec:
+  source:
+    repoURL: https://github.com/acme/infra-argo.git
+    path: charts/shop
+    helm:
+      valueFiles:
+        - ../../values/shop-{env}.yaml
+      parameters:
+        - name: image.tag
+          value: v1.4.1
+"""
+SPARSE = {
+    "charts/shop/values.yaml": CHART_VALUES,
+    "values/shop-staging.yaml": STAGING_VALUES,
+    "deploy/argocd/shop-staging.yaml": APPLICATION.format(env="staging"),
+}
+
+
+def test_commit_mode_edits_the_override_of_an_application_whose_chart_is_outside_the_path(
+    forge: Forge, cli: Cli
+) -> None:
+    forge.create_repo(REPO, SPARSE)
+    run = cli(
+        "bump-manifest", "--mode", "commit", "--infra-repo", REPO, "--image", SHOP, "--tag", "v1.5.0",
+        "--path", "deploy/argocd/*.yaml",
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.text
+    assert run.outputs["files"].splitlines() == ["deploy/argocd/shop-staging.yaml"]
+    edited = forge.read(REPO, "main", "deploy/argocd/shop-staging.yaml")
+    assert edited == SPARSE["deploy/argocd/shop-staging.yaml"].replace("value: v1.4.1", "value: v1.5.0")
+    assert forge.read(REPO, "main", "charts/shop/values.yaml") == CHART_VALUES
+
+
+def test_an_application_outside_the_path_that_overrides_the_chart_in_it_is_reported_not_edited(
+    forge: Forge, cli: Cli
+) -> None:
+    forge.create_repo(REPO, SPARSE)
+    run = cli(
+        "bump-manifest", "--mode", "commit", "--infra-repo", REPO, "--image", SHOP, "--tag", "v1.5.0",
+        "--path", "charts/shop/values.yaml",
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.text
+    assert run.outputs["files"].splitlines() == ["charts/shop/values.yaml"]
+    assert forge.read(REPO, "main", "charts/shop/values.yaml") == CHART_VALUES.replace("v1.4.1", "v1.5.0")
+    application = "deploy/argocd/shop-staging.yaml"
+    assert forge.read(REPO, "main", application) == SPARSE[application]
+    warning = next(
+        line for line in run.stdout.splitlines() if line.startswith(f"::warning file={application}")
+    )
+    assert "outside --path" in warning and "v1.4.1" in warning

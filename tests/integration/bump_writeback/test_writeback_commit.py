@@ -132,3 +132,16 @@ def test_twenty_concurrent_bumps_lose_nothing_and_duplicate_nothing(infra: Forge
     last_shop = next(line for line in new if "shop-api" in line).split()[-1].split(":")[1]
     assert f"{SHOP}:{last_shop}  #" in infra.read(INFRA, "main", "envs/prod/shop-api.yaml")
     assert sorted(r.outputs["commit-sha"] for r in runs) == sorted(line.split()[0] for line in new)
+
+
+def test_run_context_not_utf8_is_committed_with_replacement_characters(infra: Forge, cli: Cli) -> None:
+    # os.environ hands invalid UTF-8 over surrogate-escaped; subprocess encodes it back to bytes.
+    env = {"GITHUB_ACTOR": "al\udcffice", "GITHUB_REPOSITORY": "acme/shop-\udcfeapi"}
+
+    run = cli(*BUMP, "--image", SHOP, "--tag", "1.4.2", "--environment", "prod", env=env)
+
+    assert run.returncode == 0, run.text
+    assert infra.branch_sha(INFRA, "main") == run.outputs["commit-sha"]
+    trailers = infra.message(INFRA, "main").splitlines()
+    assert "Deployed-By: al\ufffdice" in trailers
+    assert "Source-Repository: acme/shop-\ufffdapi" in trailers

@@ -215,3 +215,36 @@ def test_ref_value_files_are_read_from_the_root_of_the_ref_repository(tmp_path: 
         ("argocd/eu.yaml", 12, "argocd-helm-parameter"),
         ("envs/eu.yaml", 3, "helm-values"),
     ]
+
+
+def test_an_override_outside_the_path_of_a_chart_inside_it_is_reported_not_edited(tmp_path: Path) -> None:
+    params = "      parameters:\n        - name: image.tag\n          value: v1.4.1\n"
+    files = {"charts/shop/values.yaml": CHART, "argocd/shop.yaml": _application(params)}
+    root = _tree(tmp_path, files)
+    shown: list[list[str]] = []
+
+    plan = engine.plan(root, [Target(SHOP, "v1.5.0")], Scope(paths=("charts/**",)), reveal=shown.append)
+
+    assert plan.files == ("charts/shop/values.yaml",)
+    (skipped,) = [s for s in plan.skipped if s.file == "argocd/shop.yaml"]
+    assert skipped.reason.startswith("line 12: overrides the chart's ghcr.io/acme/shop-api with v1.4.1")
+    assert skipped.reason.endswith("; not edited")
+    assert shown == [["."]]  # a sparse checkout shows every folder, to find such Applications
+
+
+def test_the_folders_an_application_in_scope_reads_are_revealed_before_it_is_linked(tmp_path: Path) -> None:
+    helm = (
+        "      valueFiles: [values.yaml, ../../envs/staging/shop.yaml, ../../../outside.yaml]\n"
+        "      parameters:\n        - {name: image.tag, value: v1.4.1}\n"
+    )
+    root = _tree(tmp_path, {"argocd/shop.yaml": _application(helm)})
+    shown: list[list[str]] = []
+
+    def reveal(folders: list[str]) -> None:
+        shown.append(folders)
+        _tree(root, {"charts/shop/values.yaml": CHART})  # what a sparse checkout brings
+
+    plan = engine.plan(root, [Target(SHOP, "v1.5.0")], Scope(paths=("argocd/*",)), reveal=reveal)
+
+    assert shown == [["charts/shop", "envs/staging"]]
+    assert plan.files == ("argocd/shop.yaml",)
