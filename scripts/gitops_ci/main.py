@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import IO, Any, Mapping, Sequence
 
@@ -22,9 +21,9 @@ from gitops_ci.runner import Console
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
 
 
-def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
+def build_parser(only: Command | None = None, *, bare: bool = False) -> argparse.ArgumentParser:
     """The whole parser, or (`only`) the parser of the one command being run, which then need
-    not import the others."""
+    not import the others, or (`bare`) one without commands, enough for `--version`."""
     parser = argparse.ArgumentParser(
         prog="gitops-ci",
         description="Push to deployment the GitOps way: quality-gate, build-and-push, "
@@ -33,7 +32,7 @@ def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitops-ci {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in [only] if only else load_all().values():
+    for command in [] if bare else [only] if only else load_all().values():
         _add_command(sub, command)
     return parser
 
@@ -78,7 +77,8 @@ def main(
     try:
         # --help, --version and usage errors print and exit inside argparse: keep them on our streams.
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = build_parser(only).parse_args(attach_dash_values(argv, only))
+            bare = only is None and argv[:1] == ["--version"]
+            args = build_parser(only, bare=bare).parse_args(attach_dash_values(argv, only))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2  # argparse exits with 0 or 2
     if not args.command:
@@ -100,6 +100,8 @@ def main(
             print(json.dumps({"ok": False, "error": message}), file=stdout)
         code = 1
     except Exception:  # noqa: BLE001 - anything else is a bug: show it whole (redacted)
+        import traceback  # only a bug needs it
+
         print(console.redact(traceback.format_exc()), file=stderr)
         print("This is a bug in gitops-ci; please report it with the traceback above.", file=stderr)
         return 2
