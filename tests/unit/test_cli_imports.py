@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gitops_ci import __version__
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -70,3 +72,12 @@ def test_bump_edit_mode_imports_neither_requests_nor_pygithub(tmp_path: Path) ->
     )
     # Worker processes are for big monorepos only: a small one does not pay for their module.
     assert "multiprocessing" not in modules
+
+
+# build-and-push's registry client (build_push/registry.py) still imports requests at the top.
+@pytest.mark.parametrize("command", ["quality-gate", "bump-manifest", "notify", "history", "rollback"])
+def test_help_imports_no_http_github_or_yaml_library(command: str, tmp_path: Path) -> None:
+    done, modules = imports([command, "--help"], tmp_path)
+    assert done.returncode == 0 and f"usage: gitops-ci {command}" in done.stdout
+    assert f"gitops_ci.commands.{command.replace('-', '_')}" in modules
+    assert _under(modules, ("requests", "urllib3", "github", "ruamel", "multiprocessing", "logging")) == set()
