@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gitops_ci.bump import engine
 from gitops_ci.bump.edit import edit_file
-from gitops_ci.bump.files import discover, prefilter, read_bytes
+from gitops_ci.bump.files import CHUNK, discover, prefilter, read_bytes
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.bump.reference import normalize_name
 from testing.bump_cases import CASES, FIXTURES
@@ -153,3 +153,10 @@ def test_the_prefilter_never_skips_a_file_the_engine_finds_a_pin_in(
         assert not found or prefilter([target])(data), (target_name, text)
         if normalize_name(registry + name) == normalize_name(target_name):
             assert found, (target_name, text)  # the case is a pin indeed
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7])
+def test_read_bytes_reads_every_byte(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    (tmp_path / "f.yaml").write_bytes(data)
+    assert read_bytes(str(tmp_path / "f.yaml")) == data
