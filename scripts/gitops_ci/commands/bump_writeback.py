@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.build_push.context import read_event
 from gitops_ci.bump import message, render_check
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.commands import bump_report
@@ -196,6 +195,8 @@ def _git_time(ctx: Context, commit: str) -> str:
 
 def _event_time(environ: Mapping[str, str], commit: str) -> str:
     """The push event's head_commit.timestamp, when that head is the source commit."""
+    from gitops_ci.build_push.context import read_event  # the event reader of build-and-push's package
+
     try:
         head = read_event(environ.get("GITHUB_EVENT_PATH", "")).get("head_commit")
     except UserError:
