@@ -8,14 +8,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
 
 from gitops_ci import __version__, defaults
 from gitops_ci.commands import COMMANDS, catalog, load, load_all
-from gitops_ci.commands.base import Command, Context
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import Option, defaults_text, parse_bool, resolve, scrub
-from gitops_ci.runner import Console
+
+# The command machinery (inputs, console, and the dataclasses under them) is imported once a
+# command runs: `--version` starts with argparse alone.
+if TYPE_CHECKING:
+    from gitops_ci.commands.base import Command
+    from gitops_ci.inputs import Option
+    from gitops_ci.runner import Console
 
 # Always secret when present, whichever command runs.
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
@@ -50,6 +54,8 @@ def _add_command(sub: Any, command: Command) -> None:
 
 
 def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    from gitops_ci.inputs import parse_bool
+
     where = "" if option.flag_only else f"env: {option.env_name}; "
     default = f"default: {option.default!r}" if option.default else "no default"
     secret = " Secret: give it through the environment, not on the command line." if option.secret else ""
@@ -84,6 +90,9 @@ def main(
     if not args.command:
         build_parser().print_help(stdout)
         return 1
+    from gitops_ci.commands.base import Context
+    from gitops_ci.runner import Console
+
     command = COMMANDS[args.command]
     console = Console(environ, stdout, stderr, json_mode=getattr(args, "json", None) not in (None, "false"))
     for name in SECRET_ENV:
@@ -135,6 +144,8 @@ def attach_dash_values(argv: Sequence[str], command: Command | None) -> list[str
 def resolve_inputs(
     command: Command, flags: Mapping[str, Any], environ: Mapping[str, str], console: Console
 ) -> dict[str, Any]:
+    from gitops_ci.inputs import resolve
+
     path = defaults.default_path(environ)
     if flags.get("defaults_file"):
         path = Path(flags["defaults_file"])
@@ -159,6 +170,8 @@ def _secret_texts(
 ) -> list[str]:
     """What to mask of an option before it is parsed: the whole value of a secret, the secret
     parts of one that has some (from every place the value can come from)."""
+    from gitops_ci.inputs import defaults_text, scrub
+
     if not (option.secret or option.secret_parts):
         return []
     texts = [environ.get(name, "") for name in option.env_names]

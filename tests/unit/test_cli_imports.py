@@ -54,6 +54,8 @@ def test_version_imports_no_command(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (0, f"gitops-ci {__version__}\n")
     assert "gitops_ci.main" in modules
     assert _under(modules, COMMAND_MODULES + NETWORK + ("ruamel", "gitops_ci.bump")) == set()
+    # Nor the command machinery: argparse alone prints the version.
+    assert _under(modules, ("gitops_ci.commands.base", "gitops_ci.inputs", "gitops_ci.runner")) == set()
 
 
 def test_bump_edit_mode_imports_neither_requests_nor_pygithub(tmp_path: Path) -> None:
