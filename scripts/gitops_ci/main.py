@@ -125,6 +125,8 @@ def attach_dash_values(argv: Sequence[str], command: Command | None) -> list[str
     and stops with a usage error; joined, the value reaches its own grammar and its message."""
     if command is None:
         return list(argv)
+    from gitops_ci.inputs import parse_bool
+
     flags = {"--defaults-file", "-h", "--help"} | {f"--{o.name}" for o in command.options}
     takes_value = {f"--{o.name}" for o in command.options if o.kind is not parse_bool} | {"--defaults-file"}
     out: list[str] = []

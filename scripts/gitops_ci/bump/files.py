@@ -182,6 +182,10 @@ def needles(targets: Sequence[Target]) -> tuple[bytes, ...]:
     return tuple(sorted(found))
 
 
+def mentions(data: bytes, wanted: tuple[bytes, ...]) -> bool:
+    return any(needle in data for needle in wanted)
+
+
 class TooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(size)
