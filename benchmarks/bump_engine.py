@@ -262,7 +262,7 @@ class Runs:
     cpu: list[float] = field(default_factory=list)
 
 
-def pairs(tree: Path) -> list[Pair]:
+def pairs(tree: Path, render_check: str) -> list[Pair]:
     python = [sys.executable, "-c", "pass"]
     found = [Pair("python -S -c pass", [sys.executable, "-S", "-c", "pass"], "python -c pass", python)]
     found.append(Pair("gitops-ci --version", [CLI, "--version"], "python -c pass", python))
@@ -270,6 +270,7 @@ def pairs(tree: Path) -> list[Pair]:
     for name in (UNIQUE, PREFIX, NEEDLE):
         image = f"ghcr.io/acme/{name}"
         bump = [CLI, "bump-manifest", "--mode", "edit", "--infra-dir", str(tree), "--image", image]
+        bump += ["--render-check", render_check]
         grep = ["grep", "-rlF", name, str(tree)]
         found.append(Pair(f"bump {name} (edit mode)", bump, f"grep -rlF {name}", grep, name))
     return found
@@ -288,10 +289,12 @@ def run_process(argv: list[str], env: dict[str, str]) -> tuple[float, float, str
     return wall, cpu, done.stdout
 
 
-def whole_process(tree: Path, rounds: int) -> tuple[list[Pair], dict[str, Runs], dict[str, str]]:
+def whole_process(
+    tree: Path, rounds: int, render_check: str
+) -> tuple[list[Pair], dict[str, Runs], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "GITHUB_OUTPUT")}
     env.pop("GITOPS_CI_DEFAULTS", None)  # the suite's own defaults file, as a user's run reads it
-    cases = pairs(tree)
+    cases = pairs(tree, render_check)
     runs: dict[str, Runs] = {}
     changed: dict[str, str] = {}
     for round_ in range(-1, rounds):  # round -1 warms up: bytecode written, page cache filled
@@ -303,7 +306,9 @@ def whole_process(tree: Path, rounds: int) -> tuple[list[Pair], dict[str, Runs],
                     argv = [*argv, "--tag", f"2.{round_ + 1}.0"]
                 wall, cpu, out = run_process(argv, env)
                 if pair.bump and argv[0] == CLI:
-                    changed[pair.label] = out.strip().splitlines()[-1]
+                    changed[pair.label] = next(
+                        (line for line in out.splitlines() if line.startswith("Changed ")), out.strip()[-200:]
+                    )
                 if round_ >= 0:
                     runs.setdefault(key, Runs()).wall.append(wall)
                     runs[key].cpu.append(cpu)
@@ -363,6 +368,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per fast variant (parse-all runs once)")
     parser.add_argument("--whole-process", action="store_true", help="time whole gitops-ci processes instead")
     parser.add_argument("--rounds", type=int, default=15, help="--whole-process: rounds of every case")
+    parser.add_argument(
+        "--render-check",
+        default="auto",
+        help="--whole-process: bump-manifest's render-check input (auto: when kubectl is on PATH)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -375,7 +385,7 @@ def main() -> None:
             files = generate(tree, services, style="svc")
             about = f"{files} YAML files, services svc0...svc{services - 1} + platform-agent, 3 environments"
             load = f"{os.getloadavg()[0]:.1f}"
-            cases, runs, changed = whole_process(tree, args.rounds)
+            cases, runs, changed = whole_process(tree, args.rounds, args.render_check)
             load += f" -> {os.getloadavg()[0]:.1f}"
         print(whole_process_table(cases, runs, changed, about, args.rounds, load))
         return
