@@ -9,6 +9,15 @@ Variants, each in its own subprocess (peak memory is that process's ru_maxrss):
 
     .venv/bin/python benchmarks/bump_engine.py [--services 320] [--repeat 5]
 
+`--whole-process` measures instead what a user pays: whole `gitops-ci` processes (the venv's
+console script, start-up and imports included), each paired in the same round with its floor,
+on a tree whose services are named svc0...svc337 (5,424 files; `svc1` is a prefix of 110 others):
+  gitops-ci --version, COMMAND --help   against the bare interpreter (`python -c pass`)
+  bump-manifest --mode edit of one image against `grep -rlF NAME` on the same tree
+  a prefix-sharing name (svc1)          against a unique one (svc250)
+
+    .venv/bin/python benchmarks/bump_engine.py --whole-process [--services 338] [--rounds 15]
+
 Prints one table. Never used as a timed assertion.
 """
 
@@ -17,6 +26,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -24,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -36,7 +47,9 @@ WORDS = ("orders", "billing", "search", "catalog", "users", "payments", "ledger"
 AGENT_USERS = 24  # services that run the agent as a sidecar in their base deployment
 
 
-def service_names(count: int) -> list[str]:
+def service_names(count: int, style: str = "words") -> list[str]:
+    if style == "svc":
+        return [f"svc{i}" for i in range(count)] + ["platform-agent"]
     return [f"{WORDS[i % len(WORDS)]}-{i:03d}" for i in range(count)] + ["platform-agent"]
 
 
@@ -81,10 +94,10 @@ def application(name: str, env: str, image: str) -> str:
     )
 
 
-def generate(root: Path, count: int) -> int:
+def generate(root: Path, count: int, style: str = "words") -> int:
     """Write the monorepo; returns the number of YAML files."""
     files: dict[str, str] = {}
-    for index, name in enumerate(service_names(count)):
+    for index, name in enumerate(service_names(count, style)):
         image = REPO if name == "platform-agent" else f"ghcr.io/acme/{name}"
         base = f"services/{name}/base"
         files[f"{base}/deployment.yaml"] = deployment(name, image, index < AGENT_USERS)
@@ -224,17 +237,159 @@ def table(results: dict[str, dict[str, object]], files: int, services: int) -> s
     return "\n".join(lines)
 
 
+# -- whole processes, as a user pays for them ----------------------------------------------------
+
+CLI = str(Path(sys.executable).parent / "gitops-ci")
+COMMANDS = ("quality-gate", "build-and-push", "bump-manifest", "notify", "history", "rollback")
+UNIQUE, PREFIX = "svc250", "svc1"
+START_GOAL_MS, GREP_GOAL, PREFIX_GOAL = 60.0, 5.0, 1.5
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A case and its floor, run back to back in every round (which one first alternates)."""
+
+    label: str
+    case: list[str]
+    floor_label: str
+    floor: list[str]
+    bump: str = ""  # the image name a bump case pins: each run gets a new tag
+
+
+@dataclass
+class Runs:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+
+def pairs(tree: Path, render_check: str) -> list[Pair]:
+    python = [sys.executable, "-c", "pass"]
+    found = [Pair("python -S -c pass", [sys.executable, "-S", "-c", "pass"], "python -c pass", python)]
+    found.append(Pair("gitops-ci --version", [CLI, "--version"], "python -c pass", python))
+    found += [Pair(f"gitops-ci {c} --help", [CLI, c, "--help"], "python -c pass", python) for c in COMMANDS]
+    for name in (UNIQUE, PREFIX, NEEDLE):
+        image = f"ghcr.io/acme/{name}"
+        bump = [CLI, "bump-manifest", "--mode", "edit", "--infra-dir", str(tree), "--image", image]
+        bump += ["--render-check", render_check]
+        grep = ["grep", "-rlF", name, str(tree)]
+        found.append(Pair(f"bump {name} (edit mode)", bump, f"grep -rlF {name}", grep, name))
+    return found
+
+
+def run_process(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU (user+sys, children included) seconds of one whole process, and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1) or (done.returncode and argv[0] != "grep"):
+        raise SystemExit(f"{' '.join(argv[:4])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def whole_process(
+    tree: Path, rounds: int, render_check: str
+) -> tuple[list[Pair], dict[str, Runs], dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "GITHUB_OUTPUT")}
+    env.pop("GITOPS_CI_DEFAULTS", None)  # the suite's own defaults file, as a user's run reads it
+    cases = pairs(tree, render_check)
+    runs: dict[str, Runs] = {}
+    changed: dict[str, str] = {}
+    for round_ in range(-1, rounds):  # round -1 warms up: bytecode written, page cache filled
+        for offset in range(len(cases)):
+            pair = cases[(offset + max(round_, 0)) % len(cases)]
+            sides = [(pair.label, pair.case), (f"{pair.label} | {pair.floor_label}", pair.floor)]
+            for key, argv in sides if round_ % 2 == 0 else sides[::-1]:
+                if pair.bump and argv is pair.case:
+                    argv = [*argv, "--tag", f"2.{round_ + 1}.0"]
+                wall, cpu, out = run_process(argv, env)
+                if pair.bump and argv[0] == CLI:
+                    changed[pair.label] = next(
+                        (line for line in out.splitlines() if line.startswith("Changed ")), out.strip()[-200:]
+                    )
+                if round_ >= 0:
+                    runs.setdefault(key, Runs()).wall.append(wall)
+                    runs[key].cpu.append(cpu)
+    return cases, runs, changed
+
+
+def _median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def _paired(a: list[float], b: list[float]) -> float:
+    """The median of the rounds' ratios a/b."""
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
+def whole_process_table(
+    cases: list[Pair], runs: dict[str, Runs], changed: dict[str, str], tree: str, rounds: int, load: str
+) -> str:
+    lines = [
+        f"Whole processes, {rounds} interleaved rounds; {tree}; {os.cpu_count()} cores, "
+        f"1-min load average {load}.",
+        "",
+        "| case | wall ms (median) | CPU ms | floor | floor wall ms | case - floor ms | ratio (paired) "
+        "| goal |",
+        "|---|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for pair in cases:
+        case, floor = runs[pair.label], runs[f"{pair.label} | {pair.floor_label}"]
+        ratio = _paired(case.wall, floor.wall)
+        extra = _median_ms(case.wall) - _median_ms(floor.wall)
+        if pair.bump:
+            goal = f"<= {GREP_GOAL:g}x grep: {'met' if ratio <= GREP_GOAL else 'NOT met'}"
+        elif pair.label.startswith("gitops-ci"):
+            met = _median_ms(case.wall) <= START_GOAL_MS
+            goal = f"<= {START_GOAL_MS:g} ms: {'met' if met else 'NOT met'}"
+        else:
+            goal = "(the interpreter alone)"
+        lines.append(
+            f"| {pair.label} | {_median_ms(case.wall):.1f} | {_median_ms(case.cpu):.1f} | {pair.floor_label} "
+            f"| {_median_ms(floor.wall):.1f} | {extra:+.1f} | {ratio:.2f}x | {goal} |"
+        )
+    prefix = _paired(runs[f"bump {PREFIX} (edit mode)"].wall, runs[f"bump {UNIQUE} (edit mode)"].wall)
+    lines += [
+        "",
+        f"prefix-sharing name vs unique one (bump {PREFIX} / bump {UNIQUE}, paired by round): {prefix:.2f}x "
+        f"(goal <= {PREFIX_GOAL:g}x: {'met' if prefix <= PREFIX_GOAL else 'NOT met'})",
+        *(f"{label}: {text}" for label, text in changed.items()),
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--services", type=int, default=320)
+    parser.add_argument("--services", type=int, default=None, help="default: 320 (338 with --whole-process)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per fast variant (parse-all runs once)")
+    parser.add_argument("--whole-process", action="store_true", help="time whole gitops-ci processes instead")
+    parser.add_argument("--rounds", type=int, default=15, help="--whole-process: rounds of every case")
+    parser.add_argument(
+        "--render-check",
+        default="auto",
+        help="--whole-process: bump-manifest's render-check input (auto: when kubectl is on PATH)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
+    if args.whole_process:
+        with tempfile.TemporaryDirectory(prefix="bump-cli-bench-") as tmp:
+            tree = Path(tmp, "tree")
+            services = args.services or 338
+            files = generate(tree, services, style="svc")
+            about = f"{files} YAML files, services svc0...svc{services - 1} + platform-agent, 3 environments"
+            load = f"{os.getloadavg()[0]:.1f}"
+            cases, runs, changed = whole_process(tree, args.rounds, args.render_check)
+            load += f" -> {os.getloadavg()[0]:.1f}"
+        print(whole_process_table(cases, runs, changed, about, args.rounds, load))
+        return
+    args.services = args.services or 320
     with tempfile.TemporaryDirectory(prefix="bump-bench-") as tmp:
         tree, work = Path(tmp, "tree"), Path(tmp, "work")
         files = generate(tree, args.services)

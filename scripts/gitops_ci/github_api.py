@@ -12,13 +12,11 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import requests
-from urllib3.response import BaseHTTPResponse
-
 from gitops_ci.errors import UserError
 
 if TYPE_CHECKING:
     import github
+    from urllib3.response import BaseHTTPResponse
 
 PERMISSIONS_DOC = (
     "https://docs.github.com/actions/writing-workflows/choosing-what-your-workflow-does/"
@@ -50,8 +48,8 @@ class PullInfo:
 
 @functools.cache
 def _bounded_retry() -> type[github.GithubRetry]:
-    # Imported here: PyGithub takes longer to import than build-and-push spends outside buildah,
-    # and every command module is loaded on each CLI start.
+    # PyGithub and requests are imported where the API is called, never at the module's import:
+    # they cost more than bump-manifest's edit mode spends on a whole monorepo's bytes.
     import github
 
     class BoundedRetry(github.GithubRetry):
@@ -166,6 +164,7 @@ def _pull_info(pull: Any) -> PullInfo:
 def api_errors(action: str, permission: str, full_name: str) -> Iterator[None]:
     """Translate PyGithub/requests failures into advice for the person reading the log."""
     import github
+    import requests
 
     try:
         yield

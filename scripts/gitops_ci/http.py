@@ -14,12 +14,12 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
-
-import requests
-from requests.adapters import HTTPAdapter
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from gitops_ci.secrets import Redactor
+
+if TYPE_CHECKING:
+    import requests
 
 BODY_TAIL = 300  # characters of a failed reply's body kept in the reason
 
@@ -122,6 +122,10 @@ class Http:
 
 
 def _session(proxies: Mapping[str, str]) -> requests.Session:
+    # requests is imported when a message is sent, not when the command starts (~30 ms).
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
     session.trust_env = False  # proxies come in as a parameter: the caller read the environment
     session.proxies.update(proxies)
@@ -134,6 +138,8 @@ def _session(proxies: Mapping[str, str]) -> requests.Session:
 def _send(
     session: requests.Session, url: str, body: bytes, headers: Mapping[str, str], timeout: float
 ) -> tuple[Reply | None, str]:
+    import requests
+
     timeout = max(timeout, 0.05)
     try:
         response = session.post(url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False)

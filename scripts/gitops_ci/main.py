@@ -7,24 +7,27 @@ import contextlib
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
-from typing import IO, Any, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
 
 from gitops_ci import __version__, defaults
 from gitops_ci.commands import COMMANDS, catalog, load, load_all
-from gitops_ci.commands.base import Command, Context
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import Option, defaults_text, parse_bool, resolve, scrub
-from gitops_ci.runner import Console
+
+# The command machinery (inputs, console, and the dataclasses under them) is imported once a
+# command runs: `--version` starts with argparse alone.
+if TYPE_CHECKING:
+    from gitops_ci.commands.base import Command
+    from gitops_ci.inputs import Option
+    from gitops_ci.runner import Console
 
 # Always secret when present, whichever command runs.
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
 
 
-def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
+def build_parser(only: Command | None = None, *, bare: bool = False) -> argparse.ArgumentParser:
     """The whole parser, or (`only`) the parser of the one command being run, which then need
-    not import the others."""
+    not import the others, or (`bare`) one without commands, enough for `--version`."""
     parser = argparse.ArgumentParser(
         prog="gitops-ci",
         description="Push to deployment the GitOps way: quality-gate, build-and-push, "
@@ -33,7 +36,7 @@ def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitops-ci {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in [only] if only else load_all().values():
+    for command in [] if bare else [only] if only else load_all().values():
         _add_command(sub, command)
     return parser
 
@@ -51,6 +54,8 @@ def _add_command(sub: Any, command: Command) -> None:
 
 
 def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    from gitops_ci.inputs import parse_bool
+
     where = "" if option.flag_only else f"env: {option.env_name}; "
     default = f"default: {option.default!r}" if option.default else "no default"
     secret = " Secret: give it through the environment, not on the command line." if option.secret else ""
@@ -78,12 +83,16 @@ def main(
     try:
         # --help, --version and usage errors print and exit inside argparse: keep them on our streams.
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = build_parser(only).parse_args(attach_dash_values(argv, only))
+            bare = only is None and argv[:1] == ["--version"]
+            args = build_parser(only, bare=bare).parse_args(attach_dash_values(argv, only))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2  # argparse exits with 0 or 2
     if not args.command:
         build_parser().print_help(stdout)
         return 1
+    from gitops_ci.commands.base import Context
+    from gitops_ci.runner import Console
+
     command = COMMANDS[args.command]
     console = Console(environ, stdout, stderr, json_mode=getattr(args, "json", None) not in (None, "false"))
     for name in SECRET_ENV:
@@ -100,6 +109,8 @@ def main(
             print(json.dumps({"ok": False, "error": message}), file=stdout)
         code = 1
     except Exception:  # noqa: BLE001 - anything else is a bug: show it whole (redacted)
+        import traceback  # only a bug needs it
+
         print(console.redact(traceback.format_exc()), file=stderr)
         print("This is a bug in gitops-ci; please report it with the traceback above.", file=stderr)
         return 2
@@ -114,6 +125,8 @@ def attach_dash_values(argv: Sequence[str], command: Command | None) -> list[str
     and stops with a usage error; joined, the value reaches its own grammar and its message."""
     if command is None:
         return list(argv)
+    from gitops_ci.inputs import parse_bool
+
     flags = {"--defaults-file", "-h", "--help"} | {f"--{o.name}" for o in command.options}
     takes_value = {f"--{o.name}" for o in command.options if o.kind is not parse_bool} | {"--defaults-file"}
     out: list[str] = []
@@ -133,6 +146,8 @@ def attach_dash_values(argv: Sequence[str], command: Command | None) -> list[str
 def resolve_inputs(
     command: Command, flags: Mapping[str, Any], environ: Mapping[str, str], console: Console
 ) -> dict[str, Any]:
+    from gitops_ci.inputs import resolve
+
     path = defaults.default_path(environ)
     if flags.get("defaults_file"):
         path = Path(flags["defaults_file"])
@@ -157,6 +172,8 @@ def _secret_texts(
 ) -> list[str]:
     """What to mask of an option before it is parsed: the whole value of a secret, the secret
     parts of one that has some (from every place the value can come from)."""
+    from gitops_ci.inputs import defaults_text, scrub
+
     if not (option.secret or option.secret_parts):
         return []
     texts = [environ.get(name, "") for name in option.env_names]

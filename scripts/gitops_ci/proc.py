@@ -7,7 +7,6 @@ import shlex
 import shutil
 import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
@@ -123,6 +122,8 @@ def run_concurrently(
 
     if not jobs:
         return []
+    from concurrent.futures import ThreadPoolExecutor  # here: it loads logging, which no other run needs
+
     with ThreadPoolExecutor(max_workers=max_workers or len(jobs)) as pool:
         return list(pool.map(one, jobs))
 

@@ -1,13 +1,13 @@
 """Read every file in scope, skip those that cannot pin a target, edit the rest.
 
-On a big monorepo the pure-Python YAML parser dominates, so the files are split among a
-few forked worker processes when the machine has several cores (results keep file order);
-small repos, and platforms without fork, run in this process.
+The byte test runs here, in one process: reading a big monorepo costs about what grep pays.
+What passes is parsed by the pure-Python YAML parser, the expensive part, so when many files
+pass they are split among a few forked worker processes on a machine with several cores
+(results keep file order); a few files, and platforms without fork, are edited in this process.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from dataclasses import dataclass
@@ -15,18 +15,18 @@ from pathlib import Path
 from typing import Sequence
 
 from gitops_ci.bump.edit import FileResult, edit_file
-from gitops_ci.bump.files import TooLarge, mentions, needles, read_bytes
+from gitops_ci.bump.files import TooLarge, prefilter, read_bytes
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.errors import UserError
 
-PARALLEL_MIN_FILES = 2000
+# Files passing the byte test from which worker processes pay off (each is parsed, ~1-3 ms).
+PARALLEL_MIN_FILES = 200
 MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
 class Job:
-    root: Path
-    files: tuple[str, ...]
+    files: tuple[tuple[str, bytes], ...]  # (path relative to the root, its bytes)
     targets: tuple[Target, ...]
     scope: Scope
 
@@ -45,11 +45,14 @@ def scan(
     root: Path, files: Sequence[str], targets: Sequence[Target], scope: Scope, workers: int | None = None
 ) -> list[FileResult]:
     """The result of every file that mentions a target, in file order."""
-    workers = workers or _workers(len(files))
-    jobs = [Job(root, tuple(files[i::workers]), tuple(targets), scope) for i in range(workers)]
+    candidates = passing(root, files, targets, scope)
+    workers = workers or _workers(len(candidates))
+    jobs = [Job(tuple(candidates[i::workers]), tuple(targets), scope) for i in range(workers)]
     if workers == 1:
         parts = [run_job(jobs[0])]
     else:
+        import multiprocessing  # only here: it costs a small run's start-up a few ms
+
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(run_job, jobs)
     results: list[FileResult] = []
@@ -60,10 +63,24 @@ def scan(
     return sorted(results, key=lambda result: result.file)
 
 
+def passing(
+    root: Path, files: Sequence[str], targets: Sequence[Target], scope: Scope
+) -> list[tuple[str, bytes]]:
+    """The files whose bytes may pin a target (see `files.Prefilter`), with their bytes, in order."""
+    wanted = prefilter(targets)
+    base = os.path.join(root, "")
+    read = ((rel, _read(base, rel, scope.max_file_bytes)) for rel in files)
+    return [(rel, data) for rel, data in read if wanted(data)]
+
+
 def _workers(files: int) -> int:
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    import multiprocessing
+
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    if files < PARALLEL_MIN_FILES or cores < 2 or not forkable:
+    if cores < 2 or not forkable:
         return 1
     return min(cores, MAX_WORKERS)
 
@@ -80,14 +97,10 @@ def _read(base: str, rel: str, limit: int) -> bytes:
 
 
 def run_job(job: Job) -> list[FileResult] | Failure:
-    wanted = needles(job.targets)
-    base = os.path.join(job.root, "")
     results = []
     try:
-        for rel in job.files:
-            data = _read(base, rel, job.scope.max_file_bytes)
-            if mentions(data, wanted):
-                results.append(edit_file(rel, data, job.targets, job.scope))
+        for rel, data in job.files:
+            results.append(edit_file(rel, data, job.targets, job.scope))
     except UserError as exc:
         return Failure(exc.what, exc.why, exc.fix)
     return results

@@ -8,8 +8,10 @@ for the defaults file's check."""
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from gitops_ci.commands.base import Command
+if TYPE_CHECKING:  # each command module imports it; `gitops-ci --version` needs none of them
+    from gitops_ci.commands.base import Command
 
 # Command name → its module under gitops_ci.commands, in the order `--help` lists them.
 MODULES = {

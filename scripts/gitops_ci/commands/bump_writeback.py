@@ -6,19 +6,20 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.build_push.context import read_event
-from gitops_ci.bump import message, render_check, writeback
+from gitops_ci.bump import message, render_check
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.commands import bump_report
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
-from gitops_ci.github_api import RetryPolicy
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list, parse_size
 from gitops_ci.runner import Annotation, Console
 from gitops_ci.secrets import split_userinfo
+
+if TYPE_CHECKING:
+    from gitops_ci.bump import writeback
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 
@@ -126,6 +127,11 @@ def request(
     scope: Scope,
     extra: tuple[tuple[str, str], ...] = (),
 ) -> writeback.Request:
+    # The write-back (and the GitHub API client) is imported here, when a commit or PR is made:
+    # edit mode and every `--help` start without it.
+    from gitops_ci.bump import writeback
+    from gitops_ci.github_api import RetryPolicy
+
     env = ctx.environ
     server = env.get("GITHUB_SERVER_URL", "") or "https://github.com"
     # A `user:password@` (or bare `TOKEN@`) pasted into the URL leaves it here, already masked
@@ -189,6 +195,8 @@ def _git_time(ctx: Context, commit: str) -> str:
 
 def _event_time(environ: Mapping[str, str], commit: str) -> str:
     """The push event's head_commit.timestamp, when that head is the source commit."""
+    from gitops_ci.build_push.context import read_event  # the event reader of build-and-push's package
+
     try:
         head = read_event(environ.get("GITHUB_EVENT_PATH", "")).get("head_commit")
     except UserError:
@@ -200,6 +208,8 @@ def _event_time(environ: Mapping[str, str], commit: str) -> str:
 
 
 def services(ctx: Context) -> writeback.Services:
+    from gitops_ci.bump import writeback
+
     return writeback.Services(redactor=ctx.console.redactor, environ=ctx.environ, log=ctx.console.info)
 
 
@@ -218,6 +228,7 @@ def run_pr(ctx: Context, values: Values) -> int:
 
 
 def _run(ctx: Context, values: Values) -> int:
+    from gitops_ci.bump import writeback
     from gitops_ci.commands.bump_manifest import edit_inputs  # the edit mode's own input parsing
 
     inputs = edit_inputs(ctx, values)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_ci.bump import engine, history, message, render_check, writeback
+from gitops_ci.bump import history, message, render_check
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.commands import bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
@@ -76,6 +76,8 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
         f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) "
         f"to {message.reference(target)}"
     )
+    from gitops_ci.bump import writeback  # here, as in bump-manifest: `--help` starts without it
+
     # A rollback replaces a newer build by design: the downgrade guard is off.
     allowed = {**values, "allow_downgrade": True}
     req = bump_writeback.request(ctx, allowed, (target,), scope, (("Rollback-Of", current.infra_commit),))
@@ -86,6 +88,8 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
+    from gitops_ci.bump import engine, writeback
+
     target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
     plan = render_check.check(infra_dir, plan, (target,), scope, bump_writeback.render_settings(ctx, values))
