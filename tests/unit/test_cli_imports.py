@@ -83,9 +83,5 @@ def test_help_imports_no_http_github_or_yaml_library(command: str, tmp_path: Pat
     done, modules = imports([command, "--help"], tmp_path)
     assert done.returncode == 0 and f"usage: gitops-ci {command}" in done.stdout
     assert f"gitops_ci.commands.{command.replace('-', '_')}" in modules
-    heavy = ("requests", "urllib3", "github", "urllib.request", "multiprocessing", "logging")
-    # bump-manifest's and rollback's options name render_check.MODES, and bump/render_check.py
-    # imports ruamel.yaml and the engine at the top: their --help still loads the YAML parser.
-    if command not in ("bump-manifest", "rollback"):
-        heavy += ("ruamel",)
+    heavy = ("requests", "urllib3", "github", "urllib.request", "multiprocessing", "logging", "ruamel")
     assert _under(modules, heavy) == set()

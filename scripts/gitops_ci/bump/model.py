@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The render-check input's values (bump/render_check.py); here, so declaring the option loads
+# no YAML parser or engine.
+RENDER_CHECK_MODES = ("auto", "true", "false")
+
 
 @dataclass(frozen=True)
 class Target:

@@ -25,14 +25,23 @@ from gitops_ci.bump.edit import selected
 from gitops_ci.bump.files import SKIP_DIRS
 from gitops_ci.bump.kustomizations import Patch, Tree
 from gitops_ci.bump.message import reference
-from gitops_ci.bump.model import FileEdit, Plan, RenderCheck, RenderedRoot, Running, Scope, Target
+from gitops_ci.bump.model import (
+    RENDER_CHECK_MODES,
+    FileEdit,
+    Plan,
+    RenderCheck,
+    RenderedRoot,
+    Running,
+    Scope,
+    Target,
+)
 from gitops_ci.bump.reference import last_component, normalize_name, parse_reference
 from gitops_ci.bump.shapes import CONTAINER_LISTS, KUSTOMIZATION_FILES
 from gitops_ci.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
 from gitops_ci.secrets import Redactor
 
-MODES = ("auto", "true", "false")
+MODES = RENDER_CHECK_MODES
 RENDERERS = (("kustomize", "build"), ("kubectl", "kustomize"))  # the standalone tool first
 TIMEOUT = 120.0
 WORKERS = 4

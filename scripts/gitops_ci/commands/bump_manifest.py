@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_ci.bump import render_check
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.bump.reference import check_target, parse_set
 from gitops_ci.commands import bump_report, bump_writeback
@@ -69,7 +68,7 @@ def _targets(values: Values) -> tuple[Target, ...]:
 
 def run_edit(ctx: Context, values: Values) -> int:
     """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
-    from gitops_ci.bump import engine  # here: `--help` and a bad input need no YAML parser
+    from gitops_ci.bump import engine, render_check  # here: `--help` and a bad input need no YAML parser
 
     inputs = edit_inputs(ctx, values)
     plan = engine.plan(inputs.infra_dir, inputs.targets, inputs.scope, inputs.on_invalid)

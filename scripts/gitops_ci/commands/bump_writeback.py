@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.bump import message, render_check
-from gitops_ci.bump.model import Scope, Target
+from gitops_ci.bump import message
+from gitops_ci.bump.model import RENDER_CHECK_MODES, Scope, Target
 from gitops_ci.commands import bump_report
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.errors import UserError
@@ -19,7 +19,7 @@ from gitops_ci.runner import Annotation, Console
 from gitops_ci.secrets import split_userinfo
 
 if TYPE_CHECKING:
-    from gitops_ci.bump import writeback
+    from gitops_ci.bump import render_check, writeback
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 
@@ -64,7 +64,7 @@ RENDER_CHECK_OPTION = Option(
     "render-check",
     "build each kustomization that includes a changed file before and after the edit, and refuse "
     "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
-    parse_choice(render_check.MODES),
+    parse_choice(RENDER_CHECK_MODES),
     "auto",
 )
 MAX_FILE_SIZE_OPTION = Option(
@@ -216,6 +216,8 @@ def services(ctx: Context) -> writeback.Services:
 def render_settings(ctx: Context, values: Values) -> render_check.Settings:
     """The render check as the edit mode and local rollback run it (the write-back builds its
     own from its Services)."""
+    from gitops_ci.bump import render_check  # here: it loads the YAML parser and the engine
+
     return render_check.Settings(values["render_check"], ctx.console.redactor, ctx.environ, ctx.console.debug)
 
 

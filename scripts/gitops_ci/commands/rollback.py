@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_ci.bump import history, message, render_check
+from gitops_ci.bump import history, message
 from gitops_ci.bump.model import Scope, Target
 from gitops_ci.commands import bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
@@ -88,7 +88,7 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
-    from gitops_ci.bump import engine, writeback
+    from gitops_ci.bump import engine, render_check, writeback
 
     target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
