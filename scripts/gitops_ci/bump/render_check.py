@@ -9,6 +9,7 @@ entry out of scope): the bump would report "changed" and deploy nothing, so it i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -136,18 +137,95 @@ def _render(
     renderer: tuple[str, str],
     settings: Settings,
 ) -> tuple[list[Build], list[Build]]:
+    """Every root built before and after the edit. Most of a build's time is the renderer's
+    start-up, so all roots of a side are built in one run, through a wrapper kustomization per
+    root that gives its resources a name prefix (no two roots' objects collide, and each object
+    is known to be its root's); a side whose joint run fails is built root by root, which names
+    the root that fails."""
     with tempfile.TemporaryDirectory(prefix="gitops-ci-render-") as tmp:
         copy = _stage(tree, folders, edits, Path(tmp) / "infra")
+        bases = (tree.root, copy)
+        joint = [_wrap(base, roots, Path(tmp) / f"wrap-{side}") for side, base in enumerate(bases)]
         jobs = [
-            proc.Job((*renderer, str(base / root)), cwd=str(base), env=settings.environ, timeout=TIMEOUT)
-            for base in (tree.root, copy)
-            for root in roots
+            proc.Job((*renderer, str(wrapper)), cwd=str(wrapper), env=settings.environ, timeout=TIMEOUT)
+            for wrapper in joint
         ]
         done = proc.run_concurrently(jobs, redactor=settings.redactor, log=settings.log, max_workers=WORKERS)
-        # Paths in kustomize's errors, relative to the infra dir (the copy's never shown).
-        bases = [str(base) + os.sep for base in (tree.root, copy) for _ in roots]
-        builds = [_build(result, base) for result, base in zip(done, bases)]
-    return builds[: len(roots)], builds[len(roots) :]
+        before, after = (_split(result, len(roots)) for result in done)
+        if before is None or after is None:  # both sides the same way, so they compare alike
+            before, after = (_render_each(base, roots, renderer, settings) for base in bases)
+    return before, after
+
+
+def _render_each(
+    base: Path, roots: Sequence[str], renderer: tuple[str, str], settings: Settings
+) -> list[Build]:
+    jobs = [
+        proc.Job((*renderer, str(base / root)), cwd=str(base), env=settings.environ, timeout=TIMEOUT)
+        for root in roots
+    ]
+    done = proc.run_concurrently(jobs, redactor=settings.redactor, log=settings.log, max_workers=WORKERS)
+    # Paths in kustomize's errors, relative to the infra dir (the copy's never shown).
+    return [_build(result, str(base) + os.sep) for result in done]
+
+
+def _prefix(index: int) -> str:
+    return f"gitops-ci-render-{index}-"
+
+
+# Namespaces and CRDs keep their names under a prefix, so two roots sharing one would collide;
+# they hold no containers: each wrapper drops them.
+_DROP_UNPREFIXED = """patches:
+- target:
+    kind: ^(Namespace|CustomResourceDefinition)$
+  patch: |-
+    $patch: delete
+    apiVersion: v1
+    kind: Namespace
+    metadata:
+      name: dropped
+"""
+
+
+def _wrap(base: Path, roots: Sequence[str], wrapper: Path) -> Path:
+    """A kustomization that builds every root, each behind a wrapper with its name prefix
+    (kustomize takes only relative paths)."""
+    for index, root in enumerate(roots):
+        folder = wrapper / f"r{index}"
+        folder.mkdir(parents=True)
+        target = os.path.relpath(base / root, folder)
+        (folder / "kustomization.yaml").write_text(
+            f"namePrefix: {_prefix(index)}\nresources:\n- {json.dumps(target)}\n{_DROP_UNPREFIXED}",
+            encoding="utf-8",
+        )
+    listed = "".join(f"- r{index}\n" for index in range(len(roots)))
+    (wrapper / "kustomization.yaml").write_text(f"resources:\n{listed}", encoding="utf-8")
+    return wrapper
+
+
+def _split(result: proc.Completed | UserError, count: int) -> list[Build] | None:
+    """The joint build as one Build per root, or None when it must be built root by root (it
+    failed, or an object with containers carries no root's prefix)."""
+    if isinstance(result, UserError) or result.returncode != 0:
+        return None
+    builds = [Build() for _ in range(count)]
+    try:
+        found = list(_containers(result.stdout))
+    except YAMLError:
+        return None
+    for container, image in found:
+        index = _root_of(container.name, count)
+        if index is None:
+            return None
+        name = container.name.removeprefix(_prefix(index))
+        builds[index].images[replace(container, name=name)] = image
+    return builds
+
+
+def _root_of(name: str, count: int) -> int | None:
+    head = _prefix(0).rsplit("0-", 1)[0]
+    number = name.removeprefix(head).split("-", 1)[0] if name.startswith(head) else ""
+    return int(number) if number.isdigit() and int(number) < count else None
 
 
 def _stage(tree: Tree, folders: Sequence[str], edits: Sequence[FileEdit], dest: Path) -> Path:

@@ -205,3 +205,57 @@ def test_a_root_the_edit_breaks_refuses_the_bump(tmp_path: Path, env: dict[str, 
     assert f"overlay {PROD}: renders before the edit but not after it" in err
     assert "gitops-ci-render-" not in err  # the temporary copy is not shown
     assert snapshot(infra) == before
+
+
+def _logging_renderer(tmp_path: Path, real: str) -> tuple[str, Path]:
+    """A `kubectl` first on PATH that records each run, then runs the real one."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "renders.log"
+    (shim / "kubectl").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    (shim / "kubectl").chmod(0o755)
+    return f"{shim}{os.pathsep}{os.environ['PATH']}", log
+
+
+@pytest.mark.parametrize("shared_namespace", [False, True], ids=["plain", "namespace-in-base"])
+def test_every_root_of_a_side_is_rendered_in_one_run(
+    tmp_path: Path, env: dict[str, str], kubectl: str, shared_namespace: bool
+) -> None:
+    """Most of a render is the renderer's start-up: three roots cost two runs, not six, with the
+    same per-root result (a Namespace every root includes does not make the joint run collide)."""
+    files = tree(overlay("prod", IMAGES))
+    if shared_namespace:
+        files[f"{APP}/base/namespace.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+        kustomization = files[f"{APP}/base/kustomization.yaml"]
+        files[f"{APP}/base/kustomization.yaml"] = kustomization.replace(
+            "resources:\n", "resources:\n  - namespace.yaml\n", 1
+        )
+    infra = write(tmp_path / "infra", files)
+    env["PATH"], log = _logging_renderer(tmp_path, kubectl)
+
+    code, out, err = bump(infra, env, "--json")
+
+    assert (code, err) == (0, "")
+    roots = json.loads(out)["render_check"]["roots"]
+    assert {r["root"]: [x["image"] for x in r["running"]] for r in roots} == {
+        f"{APP}/base": [NEW],
+        f"{APP}/overlays/prod": [NEW],
+        f"{APP}/overlays/staging": [NEW],
+    }
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_a_side_whose_joint_run_fails_is_rendered_root_by_root(tmp_path: Path, env: dict[str, str]) -> None:
+    """The broken root is named, the others still checked."""
+    files = tree(overlay("prod", IMAGES))
+    files[f"{APP}/overlays/staging/kustomization.yaml"] = overlay("staging").replace(
+        "  - ../../base\n", "  - ../../base\n  - missing.yaml\n"
+    )
+    infra = write(tmp_path / "infra", files)
+
+    code, out, err = bump(infra, env, "--json")
+
+    assert code == 0, err
+    roots = {r["root"]: r for r in json.loads(out)["render_check"]["roots"]}
+    assert "did not render before the edit" in roots[f"{APP}/overlays/staging"]["skipped"]
+    assert [x["image"] for x in roots[PROD]["running"]] == [NEW]
