@@ -6,6 +6,13 @@ import os
 from typing import Iterator
 
 import pytest
+from hypothesis import settings
+
+# Property and fuzz tests draw the same examples on every run: a CI run cannot fail (or pass) by
+# the luck of the draw. Hunting for new failures is a local run with more examples and
+# `derandomize=False`.
+settings.register_profile("gitops-ci", derandomize=True)
+settings.load_profile("gitops-ci")
 
 _AMBIENT_PREFIXES = ("GITHUB_", "INPUT_", "RUNNER_", "GITOPS_CI_DEFAULTS", "ACTIONS_")
 

@@ -188,8 +188,16 @@ def api_errors(action: str, permission: str, full_name: str) -> Iterator[None]:
             why=str(exc),
             fix="check GITHUB_API_URL and the runner's network access",
         ) from None
-    except (github.BadAttributeException, ValueError, TypeError, KeyError, AttributeError) as exc:
-        # The answer is outside input: a proxy's error page, a truncated body, a field of the wrong type.
+    except (
+        github.BadAttributeException,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        AssertionError,
+    ) as exc:
+        # The answer is outside input: a proxy's error page, a truncated body, a field of the wrong
+        # type, a URL PyGithub asserts on before it follows it.
         raise UserError(
             f"the GitHub API answered something its description does not allow: could not {action}",
             why=f"{type(exc).__name__}: {str(exc)[:200]}",
