@@ -88,6 +88,24 @@ INPUTS: dict[str, frozenset[str]] = {
             "token",
         }
     ),
+    "verify-deployment": frozenset(
+        {
+            "applications",
+            "argocd-server",
+            "argocd-token",
+            "ca-bundle",
+            "changed-files",
+            "controller",
+            "degraded-grace",
+            "infra-dir",
+            "infra-repo",
+            "insecure",
+            "poll-interval",
+            "refresh",
+            "revision",
+            "timeout",
+        }
+    ),
     "notify": frozenset(
         {
             "channel",
@@ -158,6 +176,7 @@ INPUTS: dict[str, frozenset[str]] = {
 }
 SECRETS: frozenset[str] = frozenset(
     {
+        "argocd-token",
         "logins",
         "password",
         "slack-token",
