@@ -111,6 +111,7 @@ INPUTS: dict[str, frozenset[str]] = {
             "channel",
             "commit-message",
             "commit-sha",
+            "deployment",
             "digest",
             "dry-run",
             "environment",
