@@ -112,6 +112,31 @@ def application(
     }
 
 
+def following(
+    name: str,
+    head: Callable[[], str],
+    *,
+    delay: float = 0.3,
+    health: str = "Healthy",
+    resources: list[dict[str, Any]] | None = None,
+    path: str = "apps/myapp/overlays/staging",
+) -> Callable[[int, float], dict[str, Any]]:
+    """A stand-in Argo CD "watching" the infra repo: a new head commit (`head()`) is OutOfSync,
+    then syncing, for `delay` seconds after it is first seen, then Synced with `health`."""
+    first_seen: dict[str, float] = {}
+
+    def frame(gets: int, elapsed: float) -> dict[str, Any]:
+        sha = head()
+        since = elapsed - first_seen.setdefault(sha, elapsed)
+        if since < delay / 2:
+            return application(name, sha, sync="OutOfSync", phase="", path=path)
+        if since < delay:
+            return application(name, sha, health="Progressing", phase="Running", path=path)
+        return application(name, sha, health=health, resources=resources, path=path)
+
+    return frame
+
+
 def runtime_error(status: int, message: str) -> dict[str, Any]:
     codes = {401: 16, 403: 7, 404: 5, 500: 13, 502: 14, 503: 14}
     return {"error": message, "code": codes.get(status, 2), "message": message}
