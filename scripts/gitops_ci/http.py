@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import requests
 
 BODY_TAIL = 300  # characters of a failed reply's body kept in the reason
+TLS_FAILED = "TLS failed: "
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ class Http:
         """How long to wait before the next attempt, or None when the failure is final."""
         backoff = min(self.policy.backoff * 2 ** (attempt - 1), self.policy.max_backoff)
         if reply is None:
-            return backoff, error
+            # A certificate the client does not trust stays untrusted: no point in waiting.
+            return (None if error.startswith(TLS_FAILED) else backoff), error
         why = f"HTTP {reply.status}" + (f": {self._tail(reply.text)}" if reply.text.strip() else "")
         if reply.status == 429 or reply.status >= 500:
             asked = retry_after(reply)
@@ -177,7 +179,7 @@ def _send(session: requests.Session, request: _Request, timeout: float) -> tuple
             allow_redirects=False,
         )
     except requests.exceptions.SSLError as exc:
-        return None, "TLS failed: " + _cause(exc)
+        return None, TLS_FAILED + _cause(exc)
     except requests.Timeout:
         return None, f"no answer within {timeout:.3g} s"
     except requests.ConnectionError as exc:

@@ -13,6 +13,7 @@ status for the next requests) are injected with `fail_next()`.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -23,6 +24,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from gitops_ci.devtools.registry import Tls
 from testing import openapi
 from testing.loopback import LoopbackServer
 
@@ -143,7 +145,7 @@ def runtime_error(status: int, message: str) -> dict[str, Any]:
 
 
 class FakeArgoCD(LoopbackServer):
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, *, tls: Tls | None = None) -> None:
         self.token = token
         self.scripts: dict[str, Script] = {}
         self.calls: list[Call] = []
@@ -151,6 +153,16 @@ class FakeArgoCD(LoopbackServer):
         self.faults: list[int] = []
         self._lock = threading.RLock()
         super().__init__(_handler_for(self))
+        self.tls = tls
+        if tls is not None:  # HTTPS with a certificate of a CA trusted nowhere unless a test says so
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls.certificate, tls.key)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+
+    @property
+    def url(self) -> str:
+        plain = super().url
+        return plain.replace("http://", "https://", 1) if self.tls is not None else plain
 
     def play(self, name: str, frames: Frames) -> None:
         with self._lock:

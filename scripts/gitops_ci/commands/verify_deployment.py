@@ -97,32 +97,16 @@ def handle(ctx: Context, values: Values) -> int:
     target = Target(
         revision, tuple(values["applications"]), values["infra_repo"].strip(), tuple(values["changed_files"])
     )
-    timing = Timing(values["timeout"], values["poll_interval"], values["degraded_grace"])
+    timing = Timing(values["timeout"], values["poll_interval"], values["degraded_grace"], values["refresh"])
     http = Http(
         redactor=ctx.console.redactor,
         proxies=dict(proxies_for(server, ctx.environ)),
         tls_verify=_tls_verify(ctx, values),
     )
     backend = BACKENDS[values["controller"]](server, token, http, timing.poll_interval)
-    if not values["refresh"]:
-        backend = _NoRefresh(backend)
     services = core.Services(backend, _ancestry(ctx, values["infra_dir"]), log=ctx.console.info)
     result = core.run(target, timing, services)
     return verify_report.report(ctx.console, result, revision)
-
-
-class _NoRefresh:
-    """A backend that never asks the controller to refresh (refresh: false)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name = inner.name
-
-    def discover(self, target: Any) -> Any:
-        return self.inner.discover(target)
-
-    def observe(self, name: str, target: Any, *, refresh: bool, time_left: float) -> Any:
-        return self.inner.observe(name, target, refresh=False, time_left=time_left)
 
 
 COMMAND = Command(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from gitops_ci.errors import UserError
-from gitops_ci.http import Http, Outcome, RetryPolicy
+from gitops_ci.http import TLS_FAILED, Http, Outcome, RetryPolicy
 from gitops_ci.verify.model import HEALTHY, AppState, Resource, Target
 
 HEALTH_FINE = ("", HEALTHY)
@@ -32,8 +32,13 @@ class ArgoCD:
     _namespaces: dict[str, str] = field(default_factory=dict)
 
     # -- Backend ---------------------------------------------------------------------------
-    def discover(self, target: Target) -> Sequence[str]:
-        data = self._get("/api/v1/applications", {}, what="the application list", time_left=60.0)
+    def discover(self, target: Target, *, time_left: float) -> Sequence[str]:
+        data = self._get("/api/v1/applications", {}, what="the application list", time_left=time_left)
+        if "reason" in data:
+            raise UserError(
+                f"could not list Argo CD's applications to find those to verify: {data['reason']}",
+                fix="check argocd-server is reachable from the runner, or name them with `applications:`",
+            )
         items = data.get("items")
         found: list[str] = []
         for app in (a for a in (items if isinstance(items, list) else []) if isinstance(a, dict)):
@@ -76,6 +81,12 @@ class ArgoCD:
         outcome = http.get(self.server.rstrip("/") + path, headers, params)
         if outcome.delivered:
             return self._object(outcome, what)
+        if outcome.reason.startswith(TLS_FAILED):
+            raise UserError(
+                f"could not reach Argo CD over TLS: {outcome.reason.removeprefix(TLS_FAILED)}",
+                fix="for a server with a private CA pass its certificate as ca-bundle (a PEM file); "
+                "insecure: true skips the check",
+            )
         if outcome.status_code is None or outcome.status_code >= 500 or outcome.status_code == 429:
             return {"reason": f"no answer from Argo CD: {outcome.reason}"}
         raise self._refusal(outcome, what)

@@ -38,7 +38,7 @@ class Services:
 
 def run(target: Target, timing: Timing, services: Services) -> Result:
     start = services.clock()
-    names = list(target.applications) or list(services.backend.discover(target))
+    names = list(target.applications) or list(services.backend.discover(target, time_left=timing.timeout))
     if not names:
         repo = target.infra_repo or "the infra repo"
         raise UserError(
@@ -64,7 +64,7 @@ class _Loop:
         first = True
         while True:
             for name in [n for n in self.names if not self._done(n)]:
-                failed = self._observe(name, first, deadline)
+                failed = self._observe(name, first and self.timing.refresh, deadline)
                 if failed:
                     return self._result(failed.verdict.message)
             first = False
@@ -77,9 +77,9 @@ class _Loop:
     def _done(self, name: str) -> bool:
         return name in self.reports and self.reports[name].healthy
 
-    def _observe(self, name: str, first: bool, deadline: float) -> AppReport | None:
+    def _observe(self, name: str, refresh: bool, deadline: float) -> AppReport | None:
         left = max(deadline - self.services.clock(), 0.0)
-        state = self.services.backend.observe(name, self.target, refresh=first, time_left=left)
+        state = self.services.backend.observe(name, self.target, refresh=refresh, time_left=left)
         if isinstance(state, str):  # transient: keep the last state seen, note why
             last = self.reports.get(name)
             self.reports[name] = AppReport(

@@ -64,6 +64,7 @@ class Timing:
     timeout: float = 600.0
     poll_interval: float = 1.0
     degraded_grace: float = 60.0
+    refresh: bool = True  # ask the controller to refresh from git on the first read
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Backend(Protocol):
 
     name: str
 
-    def discover(self, target: Target) -> Sequence[str]:
+    def discover(self, target: Target, *, time_left: float) -> Sequence[str]:
         """The applications that deploy `target.changed_files` from `target.infra_repo`."""
         ...
 

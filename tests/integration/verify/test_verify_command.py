@@ -8,12 +8,15 @@ import io
 import json
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from gitops_ci import main as cli
 from testing.argocd_fake import REPO_URL, TOKEN, FakeArgoCD, application, resource
+from gitops_ci.devtools.registry import Tls
 from testing.outputs import read_github_output
+from testing.tls import make_server_cert
 
 
 @pytest.fixture
@@ -159,3 +162,43 @@ def test_bad_input_is_a_user_error(
     assert cli.main(["verify-deployment", "--applications", "shop"], env, out, err) == 1
     assert message in out.getvalue() and "Traceback" not in err.getvalue()
     assert argocd.calls == []  # nothing asked of Argo CD
+
+
+def test_refresh_false_never_asks_argo_cd_to_refresh(argocd: FakeArgoCD, runner: dict[str, str]) -> None:
+    argocd.play("shop", [application("shop", NEW)])
+    code, log, _, _ = run(argocd, runner, NEW, applications="shop", refresh="false")
+    assert code == 0, log
+    assert [c.query for c in argocd.gets_of("shop")] == [{}]
+
+
+@pytest.fixture
+def argocd_tls(tmp_path: Path) -> Iterator[tuple[FakeArgoCD, Tls]]:
+    tls = make_server_cert(tmp_path / "tls", "argocd")
+    fake = FakeArgoCD(tls=tls).start()
+    fake.play("shop", [application("shop", NEW)])
+    yield fake, tls
+    fake.stop()
+    assert not fake.violations
+
+
+def test_a_self_signed_server_needs_its_ca_bundle(
+    argocd_tls: tuple[FakeArgoCD, Tls], runner: dict[str, str]
+) -> None:
+    fake, tls = argocd_tls
+    code, _, outputs, _ = run(fake, runner, NEW, applications="shop", timeout="60")
+    assert code == 1  # at once: an untrusted certificate is not retried until the timeout
+    assert outputs["error"].startswith("could not reach Argo CD over TLS: SSLCertVerificationError")
+    assert "ca-bundle" in outputs["error"]
+    assert fake.gets_of("shop") == []  # the handshake failed before any request
+    code, log, outputs, _ = run(fake, runner, NEW, applications="shop", ca_bundle=tls.ca)
+    assert code == 0, log
+    assert outputs["healthy"] == "true"
+
+
+def test_insecure_skips_the_certificate_check_with_a_warning(
+    argocd_tls: tuple[FakeArgoCD, Tls], runner: dict[str, str]
+) -> None:
+    fake, _ = argocd_tls
+    code, log, outputs, _ = run(fake, runner, NEW, applications="shop", insecure="true")
+    assert code == 0 and outputs["healthy"] == "true"
+    assert "::warning::verify-deployment: insecure is true" in log
