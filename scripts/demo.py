@@ -3,7 +3,9 @@
 It starts a container registry and a webhook sink on loopback, makes a local infra repo from
 examples/infra, and runs the top-level action (`uses: acme/gitops-ci@v1`, this checkout) with act
 on the host: quality-gate → build-and-push (buildah) → bump-manifest (a commit to staging) →
-notify (to the sink). Then it shows what a person wants to see, and leaves everything in `.demo/`.
+verify (a stand-in Argo CD on loopback watches the infra repo and "syncs" the pushed commit after
+a short delay) → notify (to the sink). Then it shows what a person wants to see, and leaves
+everything in `.demo/`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from gitops_ci.devtools.act import ActRun, run_act  # noqa: E402
 from gitops_ci.devtools.containers import buildah_env, push_base_image  # noqa: E402
 from gitops_ci.devtools.registry import LocalRegistry, running_registry  # noqa: E402
 from gitops_ci.devtools.sink import WebhookSink  # noqa: E402
+
+# The stand-in Argo CD is the tests' fake, which checks every request and answer against Argo
+# CD's own API description (the dev environment `make demo` runs in has its dependencies).
+sys.path.insert(0, str(ROOT / "tests"))
+from testing.argocd_fake import TOKEN as ARGOCD_TOKEN, FakeArgoCD, following  # type: ignore[import-not-found]  # noqa: E402,E501
 
 DEMO = ROOT / ".demo"
 # The environment the chain's act runs build once and reuse (kept with the venv, outside .demo).
@@ -51,6 +58,10 @@ jobs:
           infra-repo: {infra}
           environment: staging
           mode: commit
+          argocd-server: {argocd}
+          argocd-token: ${{{{ secrets.ARGOCD_TOKEN }}}}
+          argocd-applications: myapp-staging
+          verify-timeout: "60"
           webhook-url: ${{{{ secrets.WEBHOOK_URL }}}}
       - name: outputs
         if: always()
@@ -60,6 +71,7 @@ jobs:
           TAGS: ${{{{ steps.chain.outputs.tags }}}}
           COMMIT: ${{{{ steps.chain.outputs.commit-sha }}}}
           FAILED: ${{{{ steps.chain.outputs.failed-stage }}}}
+          DEPLOYMENT: ${{{{ steps.chain.outputs.deployment }}}}
         run: |
           set -euo pipefail
           echo "demo-output image-ref=$IMAGE_REF"
@@ -67,6 +79,7 @@ jobs:
           echo "demo-output tags=${{TAGS//$'\\n'/ }}"
           echo "demo-output commit=$COMMIT"
           echo "demo-output failed-stage=$FAILED"
+          echo "demo-output deployment=$DEPLOYMENT"
 """
 
 
@@ -116,8 +129,17 @@ def app_files() -> dict[str, str]:
     }
 
 
+def stand_in_argocd(infra: Path) -> FakeArgoCD:
+    """Argo CD's stand-in: its application follows the infra repo's main, syncing a new commit
+    2 s after it lands."""
+    fake = FakeArgoCD().start()
+    head = lambda: git("--git-dir", str(infra), "rev-parse", "main").strip()  # noqa: E731
+    fake.play("myapp-staging", following("myapp-staging", head, delay=2.0))
+    return fake
+
+
 def run_chain(
-    registry: LocalRegistry, base: str, env: dict[str, str], infra: Path, sink: WebhookSink
+    registry: LocalRegistry, base: str, env: dict[str, str], infra: Path, sink: WebhookSink, argocd: str
 ) -> ActRun:
     work = DEMO / "act"
     workflow = WORKFLOW.format(
@@ -127,6 +149,7 @@ def run_chain(
         image=f"{registry.host}/acme/myapp",
         base=base,
         infra=infra.as_uri(),
+        argocd=argocd,
     )
     print(
         f"$ act push  (uses: acme/gitops-ci@v1 → this checkout; workflow in {work / 'workspace'})", flush=True
@@ -135,7 +158,11 @@ def run_chain(
         work,
         workflow,
         files=app_files(),
-        secrets={"REGISTRY_PASSWORD": registry.password, "WEBHOOK_URL": sink.url},
+        secrets={
+            "REGISTRY_PASSWORD": registry.password,
+            "WEBHOOK_URL": sink.url,
+            "ARGOCD_TOKEN": ARGOCD_TOKEN,
+        },
         env={**env, "GITHUB_REPOSITORY": "acme/myapp"},
         cache=ACT_CACHE,
     )
@@ -179,6 +206,14 @@ def show(run: ActRun, infra: Path, sink: WebhookSink) -> int:
         print(f"{name:10} {out.get(name) or '-'}")
     banner("bump-manifest: the infra repo's new commit (staging)")
     print(git("--git-dir", str(infra), "show", "--format=commit %H%n%n%B", "HEAD"))
+    banner("verify: Argo CD synced the commit and the app is healthy")
+    print(
+        next(
+            (p for p in parts if p.startswith("### verify-deployment")),
+            "(no verify summary: see .demo/act.log)",
+        )
+    )
+    print(f"deployment {out.get('deployment') or '-'}")
     banner("history: who deployed what, when (read back from the commit trailers)")
     print(deploy_history(infra))
     banner("notify: the payload the webhook received")
@@ -191,7 +226,7 @@ def show(run: ActRun, infra: Path, sink: WebhookSink) -> int:
     banner("done" if run.succeeded and not failed else f"the chain failed at {failed or 'a stage'}")
     print(f"artifacts in {DEMO}/:")
     for name, what in (
-        ("summary.md", "every step summary (gate table, build, bump, notify)"),
+        ("summary.md", "every step summary (gate table, build, bump, verify, notify)"),
         ("reports/", "the gate's JSON and JUnit reports"),
         ("notification.json", "what the webhook received"),
         ("infra.git", "the infra repo: `git --git-dir .demo/infra.git log -p`"),
@@ -226,8 +261,13 @@ def main() -> int:
         )
         print(f"infra repo  {infra}")
         print(f"webhook     {sink.url}")
-        banner("the chain: quality-gate → build-and-push → bump-manifest (staging, commit) → notify")
-        run = run_chain(registry, base, env, infra, sink)
+        argocd = stand_in_argocd(infra)
+        print(f"argo cd     {argocd.url} (stand-in: syncs each new infra commit after 2 s)")
+        banner("the chain: quality-gate → build-and-push → bump-manifest (staging, commit) → verify → notify")
+        try:
+            run = run_chain(registry, base, env, infra, sink, argocd.url)
+        finally:
+            argocd.stop()
         return show(run, infra, sink)
 
 

@@ -211,6 +211,11 @@ class Git:
     def log(self, fmt: str, *args: str) -> str:
         return self._git("log", f"--format={fmt}", *args).stdout
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool | None:
+        """Whether `descendant` contains `ancestor` (or is it); None when either is not here."""
+        result = self._git("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+        return {0: True, 1: False}.get(result.returncode)
+
     def show_tree(self, ref: str) -> str:
         return self.rev_parse(f"{ref}^{{tree}}")
 

@@ -1,4 +1,4 @@
-"""The one place that speaks HTTP (requests): POST with a bounded retry.
+"""The one place that speaks HTTP (requests): POST and GET with a bounded retry.
 
 429 and 5xx are retried, honouring `Retry-After` (seconds or an HTTP date) or a JSON body's
 `retry_after` (Slack, Discord), with exponential backoff otherwise; all of it within one total
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import requests
 
 BODY_TAIL = 300  # characters of a failed reply's body kept in the reason
+TLS_FAILED = "TLS failed: "
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,32 @@ class Http:
     proxies: Mapping[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    tls_verify: bool | str = True  # False for a self-signed server, or the path of a CA bundle
 
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], refusal: Refusal = _no_refusal
     ) -> Outcome:
+        return self._request("POST", url, body, headers, refusal)
+
+    def get(self, url: str, headers: Mapping[str, str], params: Mapping[str, str] | None = None) -> Outcome:
+        """GET with the same retry; the reply's text is the Outcome's `reply_text`."""
+        return self._request("GET", url, None, headers, _no_refusal, params)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        refusal: Refusal,
+        params: Mapping[str, str] | None = None,
+    ) -> Outcome:
         deadline = self.clock() + self.policy.total
-        with _session(self.proxies) as session:
+        with _session(self.proxies, self.tls_verify) as session:
             for attempt in itertools.count(1):
                 timeout = min(self.policy.attempt_timeout, deadline - self.clock())
-                reply, error = _send(session, url, body, headers, timeout)
+                request = _Request(method, url, body, headers, params)
+                reply, error = _send(session, request, timeout)
                 if reply is not None and 200 <= reply.status < 300:
                     refused = refusal(reply)
                     if refused is None:
@@ -104,7 +122,8 @@ class Http:
         """How long to wait before the next attempt, or None when the failure is final."""
         backoff = min(self.policy.backoff * 2 ** (attempt - 1), self.policy.max_backoff)
         if reply is None:
-            return backoff, error
+            # A certificate the client does not trust stays untrusted: no point in waiting.
+            return (None if error.startswith(TLS_FAILED) else backoff), error
         why = f"HTTP {reply.status}" + (f": {self._tail(reply.text)}" if reply.text.strip() else "")
         if reply.status == 429 or reply.status >= 500:
             asked = retry_after(reply)
@@ -121,7 +140,7 @@ class Http:
         return self.redactor.redact(text[:BODY_TAIL] + ("…" if len(text) > BODY_TAIL else ""))
 
 
-def _session(proxies: Mapping[str, str]) -> requests.Session:
+def _session(proxies: Mapping[str, str], tls_verify: bool | str = True) -> requests.Session:
     # requests is imported when a message is sent, not when the command starts (~30 ms).
     import requests
     from requests.adapters import HTTPAdapter
@@ -129,20 +148,38 @@ def _session(proxies: Mapping[str, str]) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # proxies come in as a parameter: the caller read the environment
     session.proxies.update(proxies)
+    session.verify = tls_verify
     adapter = HTTPAdapter(max_retries=0)  # the retry loop above is the only one
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
 
 
-def _send(
-    session: requests.Session, url: str, body: bytes, headers: Mapping[str, str], timeout: float
-) -> tuple[Reply | None, str]:
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    url: str
+    body: bytes | None
+    headers: Mapping[str, str]
+    params: Mapping[str, str] | None
+
+
+def _send(session: requests.Session, request: _Request, timeout: float) -> tuple[Reply | None, str]:
     import requests
 
     timeout = max(timeout, 0.05)
     try:
-        response = session.post(url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False)
+        response = session.request(
+            request.method,
+            request.url,
+            data=request.body,
+            params=dict(request.params or {}),
+            headers=dict(request.headers),
+            timeout=timeout,
+            allow_redirects=False,
+        )
+    except requests.exceptions.SSLError as exc:
+        return None, TLS_FAILED + _cause(exc)
     except requests.Timeout:
         return None, f"no answer within {timeout:.3g} s"
     except requests.ConnectionError as exc:

@@ -11,6 +11,7 @@ from typing import Iterator
 
 import pytest
 
+from testing.argocd_fake import argocd  # noqa: F401 - fixtures
 from testing.containers import buildah_env, push_base_image
 from testing.git_http import forge, git_server  # noqa: F401 - fixtures
 from testing.github_fake import github  # noqa: F401 - fixtures

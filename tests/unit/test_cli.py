@@ -63,6 +63,7 @@ def test_help_lists_the_four_commands() -> None:
         "quality-gate",
         "build-and-push",
         "bump-manifest",
+        "verify-deployment",
         "notify",
         "history",
         "rollback",
@@ -93,6 +94,7 @@ def test_python_dash_m_gitops_ci_version() -> None:
     [
         ("build-and-push", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.notify", "ruamel")),
         ("notify", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.build_push")),
+        ("verify-deployment", ("gitops_ci.verify", "gitops_ci.notify", "gitops_ci.bump", "requests")),
     ],
 )
 def test_a_run_imports_only_its_own_command(name: str, not_imported: tuple[str, ...], tmp_path: Path) -> None:

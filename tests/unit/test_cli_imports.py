@@ -22,7 +22,15 @@ PROBE = (
 )
 COMMAND_MODULES = tuple(
     f"gitops_ci.commands.{name}"
-    for name in ("quality_gate", "build_and_push", "bump_manifest", "notify", "history", "rollback")
+    for name in (
+        "quality_gate",
+        "build_and_push",
+        "bump_manifest",
+        "verify_deployment",
+        "notify",
+        "history",
+        "rollback",
+    )
 )
 NETWORK = ("requests", "urllib3", "github", "gitops_ci.http", "urllib.request", "http.client")
 

@@ -18,6 +18,7 @@ MODULES = {
     "quality-gate": "quality_gate",
     "build-and-push": "build_and_push",
     "bump-manifest": "bump_manifest",
+    "verify-deployment": "verify_deployment",
     "notify": "notify",
     "history": "history",
     "rollback": "rollback",

@@ -88,11 +88,30 @@ INPUTS: dict[str, frozenset[str]] = {
             "token",
         }
     ),
+    "verify-deployment": frozenset(
+        {
+            "applications",
+            "argocd-server",
+            "argocd-token",
+            "ca-bundle",
+            "changed-files",
+            "controller",
+            "degraded-grace",
+            "infra-dir",
+            "infra-repo",
+            "insecure",
+            "poll-interval",
+            "refresh",
+            "revision",
+            "timeout",
+        }
+    ),
     "notify": frozenset(
         {
             "channel",
             "commit-message",
             "commit-sha",
+            "deployment",
             "digest",
             "dry-run",
             "environment",
@@ -158,6 +177,7 @@ INPUTS: dict[str, frozenset[str]] = {
 }
 SECRETS: frozenset[str] = frozenset(
     {
+        "argocd-token",
         "logins",
         "password",
         "slack-token",

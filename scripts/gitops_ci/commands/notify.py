@@ -83,6 +83,7 @@ def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
         stages=" · ".join(f"{OUTCOME_EMOJI[outcome]} {name}" for name, outcome in stages),
         failed_stage=failed_stage(stages),
         failure_message=values["failure_message"].strip(),
+        deployment=values["deployment"].strip(),
     )
 
 
@@ -199,6 +200,7 @@ COMMAND = Command(
             parse_map,
         ),
         Option("failure-message", "the first failed stage's error (its `error` output)"),
+        Option("deployment", "verify-deployment's outcome (its `message` output), e.g. `healthy in 42 s`"),
         Option(
             "mention",
             "IDs to mention on failure: Slack U…/S… IDs, Discord role IDs, Teams UPNs",

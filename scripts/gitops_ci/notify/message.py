@@ -42,6 +42,7 @@ def fields(run: RunInfo) -> tuple[Field, ...]:
         Field("Failed stage", run.failed_stage),
         Field("Error", run.failure_message, short=False),
         Field("Stages", run.stages, short=False),
+        Field("Deployment", run.deployment, short=False),
         Field("Environment", run.environment),
         Field("Image", run.image_ref, short=False),
         Field("Digest", run.digest, short=False),

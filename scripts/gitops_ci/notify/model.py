@@ -51,6 +51,7 @@ class RunInfo:
     stages: str = ""  # each stage's outcome, e.g. "✅ quality-gate · ❌ build-and-push"
     failed_stage: str = ""  # the first stage that failed
     failure_message: str = ""  # what it said
+    deployment: str = ""  # verify-deployment's outcome: "healthy in 42 s", or why not
 
 
 @dataclass(frozen=True)

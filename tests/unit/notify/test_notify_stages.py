@@ -77,3 +77,27 @@ def test_the_first_error_annotation_is_kept_on_one_line_with_its_place() -> None
     )
     console.error("a later error")
     assert console.first_error == "app.py:3: flake8 F401: 'os' imported but unused"
+
+
+def test_the_verify_outcome_is_the_deployment_field(tmp_path: Path) -> None:
+    outcomes = "bump-manifest=success\nverify=success"
+    code, out, _ = dry_run(tmp_path, INPUT_STAGE_OUTCOMES=outcomes, INPUT_DEPLOYMENT="healthy in 42 s")
+    got = fields(json.loads(out))
+    assert code == 0 and got["Deployment"] == "healthy in 42 s"
+    assert got["Stages"] == "✅ bump-manifest · ✅ verify"
+
+
+def test_a_failed_verify_names_the_degraded_resources(tmp_path: Path) -> None:
+    why = (
+        "shop: Degraded for 61 s (past the degraded-grace): Deployment shop/web: Degraded (progress deadline)"
+    )
+    code, out, _ = dry_run(
+        tmp_path,
+        INPUT_STAGE_OUTCOMES="bump-manifest=success\nverify=failure",
+        INPUT_FAILURE_MESSAGE=f"verify-deployment: {why}",
+        INPUT_DEPLOYMENT=why,
+    )
+    payload = json.loads(out)
+    got = fields(payload)
+    assert payload["status"] == "failure" and got["Failed stage"] == "verify"
+    assert got["Deployment"] == why and "Deployment shop/web: Degraded" in got["Error"]
