@@ -32,6 +32,8 @@ def _quote(text: str) -> str:
 def _input_block(command: Command, option: Option) -> list[str]:
     default = f" Default: `{option.default}`." if option.default else ""
     fork = f" A fork sets its own default as `{command.name}.{option.name}` in gitops-ci.defaults.yml."
+    if option.secret:  # the defaults file refuses secrets (gitops_ci.defaults)
+        fork = " A secret: pass it from the workflow's secrets, never from gitops-ci.defaults.yml."
     help_text = option.help
     lines = [
         f"  {option.name}:",
