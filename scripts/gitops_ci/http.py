@@ -9,12 +9,14 @@ secrets, and requests puts the URL in its exception texts).
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import itertools
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from gitops_ci.secrets import Redactor
 
@@ -86,7 +88,7 @@ class Http:
         params: Mapping[str, str] | None = None,
     ) -> Outcome:
         deadline = self.clock() + self.policy.total
-        with _session(self.proxies, self.tls_verify) as session:
+        with _session(self.proxies, self.tls_verify) as session, quiet_when_unverified(self.tls_verify):
             for attempt in itertools.count(1):
                 timeout = min(self.policy.attempt_timeout, deadline - self.clock())
                 request = _Request(method, url, body, headers, params)
@@ -138,6 +140,18 @@ class Http:
     def _tail(self, text: str) -> str:
         text = " ".join(text.split())
         return self.redactor.redact(text[:BODY_TAIL] + ("…" if len(text) > BODY_TAIL else ""))
+
+
+@contextlib.contextmanager
+def quiet_when_unverified(verify: bool | str) -> Iterator[None]:
+    """A server the user chose not to verify (`insecure`): urllib3's warning on every request
+    would say nothing the run's own warning did not."""
+    with warnings.catch_warnings():
+        if verify is False:
+            from urllib3.exceptions import InsecureRequestWarning
+
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+        yield
 
 
 def _session(proxies: Mapping[str, str], tls_verify: bool | str = True) -> requests.Session:

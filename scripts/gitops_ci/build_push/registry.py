@@ -8,22 +8,20 @@ request (`GET /v2/`) tries HTTPS; plain HTTP follows only where the host's trust
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import ssl
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlparse
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import InsecureRequestWarning
 from urllib3.util.retry import Retry
 
 from gitops_ci.build_push.trust import HostTrust, untrusted
 from gitops_ci.errors import UserError
+from gitops_ci.http import quiet_when_unverified
 
 ACCEPT = ", ".join(
     [
@@ -217,7 +215,7 @@ class RegistryClient:
             query["service"] = params["service"]
         auth = (self.username, self.password) if self.username else None
         try:
-            with _quiet_when_unverified(self.trust):
+            with quiet_when_unverified(self.trust.verify):
                 response = self.session.get(
                     params.get("realm", ""),
                     params=query,
@@ -275,7 +273,7 @@ class RegistryClient:
     def _exchange(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
     ) -> requests.Response:
-        with _quiet_when_unverified(self.trust):
+        with quiet_when_unverified(self.trust.verify):
             return self.session.request(
                 method,
                 url,
@@ -346,15 +344,6 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(item))
         yield item
         todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
-
-
-@contextlib.contextmanager
-def _quiet_when_unverified(trust: HostTrust) -> Iterator[None]:
-    """A host in insecure-registries: urllib3's warning on every request would say nothing new."""
-    with warnings.catch_warnings():
-        if trust.verify is False:
-            warnings.simplefilter("ignore", InsecureRequestWarning)
-        yield
 
 
 def new_session() -> requests.Session:
