@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gitops_ci import proc
@@ -38,6 +37,7 @@ from gitops_ci.bump.model import (
 )
 from gitops_ci.bump.reference import last_component, normalize_name, parse_reference
 from gitops_ci.bump.shapes import CONTAINER_LISTS, KUSTOMIZATION_FILES
+from gitops_ci.bump.yamldoc import loader
 from gitops_ci.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
 from gitops_ci.secrets import Redactor
@@ -110,7 +110,8 @@ def check(infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, 
     folders = _outermost(sorted({member for root in roots for member in tree.closure(root)}))
     if settings.reveal is not None:
         settings.reveal(folders)
-    before, after = _render(tree, roots, folders, plan.edits, renderer, settings)
+    wanted = tuple(sorted({last_component(t.repository) for t in targets}))
+    before, after = _render(tree, roots, folders, plan.edits, renderer, settings, wanted)
     results = [_compare(tree, root, b, a, targets, scope) for root, b, a in zip(roots, before, after)]
     problems = [problem for _, found in results for problem in found]
     if problems:
@@ -136,6 +137,7 @@ def _render(
     edits: Sequence[FileEdit],
     renderer: tuple[str, str],
     settings: Settings,
+    wanted: Sequence[str],
 ) -> tuple[list[Build], list[Build]]:
     """Every root built before and after the edit. Most of a build's time is the renderer's
     start-up, so all roots of a side are built in one run, through a wrapper kustomization per
@@ -151,14 +153,14 @@ def _render(
             for wrapper in joint
         ]
         done = proc.run_concurrently(jobs, redactor=settings.redactor, log=settings.log, max_workers=WORKERS)
-        before, after = (_split(result, len(roots)) for result in done)
+        before, after = (_split(result, len(roots), wanted) for result in done)
         if before is None or after is None:  # both sides the same way, so they compare alike
-            before, after = (_render_each(base, roots, renderer, settings) for base in bases)
+            before, after = (_render_each(base, roots, renderer, settings, wanted) for base in bases)
     return before, after
 
 
 def _render_each(
-    base: Path, roots: Sequence[str], renderer: tuple[str, str], settings: Settings
+    base: Path, roots: Sequence[str], renderer: tuple[str, str], settings: Settings, wanted: Sequence[str]
 ) -> list[Build]:
     jobs = [
         proc.Job((*renderer, str(base / root)), cwd=str(base), env=settings.environ, timeout=TIMEOUT)
@@ -166,7 +168,7 @@ def _render_each(
     ]
     done = proc.run_concurrently(jobs, redactor=settings.redactor, log=settings.log, max_workers=WORKERS)
     # Paths in kustomize's errors, relative to the infra dir (the copy's never shown).
-    return [_build(result, str(base) + os.sep) for result in done]
+    return [_build(result, str(base) + os.sep, wanted) for result in done]
 
 
 def _prefix(index: int) -> str:
@@ -203,14 +205,14 @@ def _wrap(base: Path, roots: Sequence[str], wrapper: Path) -> Path:
     return wrapper
 
 
-def _split(result: proc.Completed | UserError, count: int) -> list[Build] | None:
+def _split(result: proc.Completed | UserError, count: int, wanted: Sequence[str]) -> list[Build] | None:
     """The joint build as one Build per root, or None when it must be built root by root (it
     failed, or an object with containers carries no root's prefix)."""
     if isinstance(result, UserError) or result.returncode != 0:
         return None
     builds = [Build() for _ in range(count)]
     try:
-        found = list(_containers(result.stdout))
+        found = list(_containers(result.stdout, wanted))
     except YAMLError:
         return None
     for container, image in found:
@@ -256,14 +258,14 @@ def _outermost(folders: Sequence[str]) -> list[str]:
     return kept
 
 
-def _build(result: proc.Completed | UserError, base: str) -> Build:
+def _build(result: proc.Completed | UserError, base: str, wanted: Sequence[str]) -> Build:
     if isinstance(result, UserError):
         return Build(error=result.what)
     if result.returncode != 0:
         tail = proc.output_tail(result, lines=5).replace(base, "")
         return Build(error=_KLOG.sub(_klog_message, tail) or f"exit code {result.returncode}")
     try:
-        return Build(images=dict(_containers(result.stdout)))
+        return Build(images=dict(_containers(result.stdout, wanted)))
     except YAMLError as exc:
         return Build(error=f"its output is not YAML: {exc}")
 
@@ -273,8 +275,17 @@ def _klog_message(match: re.Match[str]) -> str:
     return match.group(1).replace('\\"', '"')
 
 
-def _containers(text: str) -> Iterator[tuple[Container, str]]:
-    for doc in YAML(typ="safe", pure=True).load_all(text):
+_DOCUMENT_START = re.compile(r"^---[ \t]*$", re.MULTILINE)
+
+
+def _containers(text: str, wanted: Sequence[str]) -> Iterator[tuple[Container, str]]:
+    """Every container of the render that could run a target: only the documents that name a
+    container image and one of the ``wanted`` names are parsed (the parser is pure Python, and
+    a render of many roots is mostly Services, ConfigMaps and other images)."""
+    kept = [
+        doc for doc in _DOCUMENT_START.split(text) if "image:" in doc and any(name in doc for name in wanted)
+    ]
+    for doc in loader().load_all("\n---\n".join(kept)):
         if not isinstance(doc, dict):
             continue
         meta = doc.get("metadata")
