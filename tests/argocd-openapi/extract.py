@@ -11,7 +11,6 @@ Argo CD can validate against it offline.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,27 +48,11 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
         "produces": doc.get("produces", []),
         "paths": {},
     }
-    for path, method in OPERATIONS:
-        subset["paths"].setdefault(path, {})[method] = doc["paths"][path][method]
-    pending, seen = walk.refs_in(subset["paths"]), set()
-    while pending:
-        ref = pending.pop()
-        if ref in seen:
-            continue
-        seen.add(ref)
-        value = walk.lookup(doc, ref)
-        walk.place(subset, ref, value)
-        pending |= walk.refs_in(value) - seen
-    return subset
+    return walk.with_operations(doc, subset, OPERATIONS)
 
 
 def main(argv: list[str]) -> int:
-    source = Path(argv[1]) if len(argv) > 1 else DEFAULT_SOURCE
-    doc = json.loads(source.read_text(encoding="utf-8"))
-    out = HERE / "subset.json"
-    out.write_text(json.dumps(extract(doc), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {out} ({len(OPERATIONS)} operations)")
-    return 0
+    return _github_extract().write(argv, DEFAULT_SOURCE, HERE / "subset.json", extract)
 
 
 if __name__ == "__main__":

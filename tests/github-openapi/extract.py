@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "github-openapi" / "api.github.com.json"
@@ -55,17 +55,11 @@ def place(subset: dict[str, Any], ref: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def extract(doc: dict[str, Any]) -> dict[str, Any]:
-    subset: dict[str, Any] = {
-        "openapi": doc["openapi"],
-        "info": {
-            **doc["info"],
-            "description": "Subset of GitHub's REST description used by gitops-ci tests.",
-        },
-        "servers": doc.get("servers", []),
-        "paths": {},
-    }
-    for path, method in OPERATIONS:
+def with_operations(
+    doc: dict[str, Any], subset: dict[str, Any], operations: tuple[tuple[str, str], ...]
+) -> dict[str, Any]:
+    """``subset`` with each operation whole and everything it reaches through `$ref`."""
+    for path, method in operations:
         subset["paths"].setdefault(path, {})[method] = doc["paths"][path][method]
     pending, seen = refs_in(subset["paths"]), set()
     while pending:
@@ -79,13 +73,30 @@ def extract(doc: dict[str, Any]) -> dict[str, Any]:
     return subset
 
 
-def main(argv: list[str]) -> int:
-    source = Path(argv[1]) if len(argv) > 1 else DEFAULT_SOURCE
-    doc = json.loads(source.read_text(encoding="utf-8"))
-    out = HERE / "subset.json"
-    out.write_text(json.dumps(extract(doc), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {out} ({len(OPERATIONS)} operations)")
+def extract(doc: dict[str, Any]) -> dict[str, Any]:
+    subset: dict[str, Any] = {
+        "openapi": doc["openapi"],
+        "info": {
+            **doc["info"],
+            "description": "Subset of GitHub's REST description used by gitops-ci tests.",
+        },
+        "servers": doc.get("servers", []),
+        "paths": {},
+    }
+    return with_operations(doc, subset, OPERATIONS)
+
+
+def write(argv: list[str], default: Path, out: Path, make: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    """Read the description (argv[1], else ``default``), write ``make``'s subset to ``out``."""
+    source = Path(argv[1]) if len(argv) > 1 else default
+    subset = make(json.loads(source.read_text(encoding="utf-8")))
+    out.write_text(json.dumps(subset, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {out} ({sum(len(methods) for methods in subset['paths'].values())} operations)")
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return write(argv, DEFAULT_SOURCE, HERE / "subset.json", extract)
 
 
 if __name__ == "__main__":
