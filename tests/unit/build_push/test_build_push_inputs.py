@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import pytest
 
 from gitops_ci.build_push import pipeline
-from gitops_ci.build_push.context import GitContext
 from gitops_ci.build_push.login import parse_logins
 from gitops_ci.build_push.runtime import Runtime
 from gitops_ci.build_push.spec import Secret, parse_secrets
 from gitops_ci.build_push.verify import split_ref
 from gitops_ci.errors import UserError
+from testing.build_inputs import build_inputs
 from gitops_ci.secrets import Redactor
 
 
@@ -42,15 +41,7 @@ def test_a_bad_login_line_never_echoes_the_password() -> None:
     assert "hunter2" not in str(caught.value)
 
 
-INPUTS = pipeline.BuildInputs(
-    images=("ghcr.io/acme/app",),
-    rules=(),
-    git=GitContext("push", "refs/heads/main", "a" * 40),
-    created=datetime(2026, 1, 1, tzinfo=timezone.utc),
-    context_dir="/c",
-    file="/c/Dockerfile",
-    build_args=(("BASE_IMAGE", "python:3"), ("NPM_TOKEN", "tok-123"), ("db_password", "pw-456")),
-)
+INPUTS = build_inputs((("BASE_IMAGE", "python:3"), ("NPM_TOKEN", "tok-123"), ("db_password", "pw-456")))
 
 
 def test_credential_named_build_args_become_secrets() -> None:

@@ -4,18 +4,17 @@ and platforms against the OCI list. Through the CLI, on a PATH with no builder a
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from gitops_ci.build_push import pipeline
-from gitops_ci.build_push.context import GitContext
 from gitops_ci.build_push.credentials import is_credential
 from gitops_ci.build_push.platforms import check_platform
 from gitops_ci.build_push.spec import Secret
 from gitops_ci.errors import UserError
 from gitops_ci.main import main
+from testing.build_inputs import build_inputs
 
 CREDENTIALS = [
     "NPM_TOKEN",
@@ -74,15 +73,7 @@ def test_names_that_only_contain_a_credential_word_are_plain(name: str) -> None:
 
 def test_author_and_oauth_callback_reach_the_build_as_args() -> None:
     args = (("AUTHOR", "acme-team"), ("OAUTH_CALLBACK_PATH", "/cb"), ("NPM_AUTH", "bnBtOnNlY3JldA=="))
-    inputs = pipeline.BuildInputs(
-        images=("ghcr.io/acme/app",),
-        rules=(),
-        git=GitContext("push", "refs/heads/main", "a" * 40),
-        created=datetime(2026, 1, 1, tzinfo=timezone.utc),
-        context_dir="/c",
-        file="/c/Dockerfile",
-        build_args=args,
-    )
+    inputs = build_inputs(args)
     spec, moved = pipeline.make_spec(inputs, ("ghcr.io/acme/app:1",), {})
     assert spec.build_args == ("AUTHOR=acme-team", "OAUTH_CALLBACK_PATH=/cb")
     assert moved == ("NPM_AUTH",)
