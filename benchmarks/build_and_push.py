@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from gitops_ci.build_push.content_key import LABEL, content_key  # noqa: E402
-from gitops_ci.build_push.context import GitContext  # noqa: E402
-from gitops_ci.build_push.labels import oci_labels  # noqa: E402
+from gitops_ci.engines.build_push.content_key import LABEL, content_key  # noqa: E402
+from gitops_ci.engines.build_push.context import GitContext  # noqa: E402
+from gitops_ci.engines.build_push.labels import oci_labels  # noqa: E402
 from testing.containers import buildah_env, push_base_image, skopeo_inspect  # noqa: E402
 from testing.registry import LocalRegistry, running_registry  # noqa: E402
 

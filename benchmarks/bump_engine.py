@@ -127,8 +127,8 @@ def yaml_files(root: Path) -> list[Path]:
 
 
 def run_tool(root: Path) -> dict[str, object]:
-    from gitops_ci.bump import engine
-    from gitops_ci.bump.model import Target
+    from gitops_ci.engines.bump import core as engine
+    from gitops_ci.engines.bump.model import Target
 
     plan = engine.plan(root, [Target(REPO, "1.1.0")])
     engine.apply(root, plan)
@@ -136,7 +136,7 @@ def run_tool(root: Path) -> dict[str, object]:
 
 
 def run_tool_serial(root: Path) -> dict[str, object]:
-    from gitops_ci.bump import scan
+    from gitops_ci.engines.bump import scan
 
     scan.PARALLEL_MIN_FILES = sys.maxsize  # the same engine without worker processes
     return run_tool(root)
@@ -184,7 +184,7 @@ def child(variant: str, root: Path) -> None:
     """Run one variant; imports happen before the clock starts, for every variant alike."""
     import ruamel.yaml  # noqa: F401
 
-    import gitops_ci.bump.engine  # noqa: F401
+    import gitops_ci.engines.bump.core  # noqa: F401
 
     start = time.perf_counter()
     result = VARIANTS[variant](root)

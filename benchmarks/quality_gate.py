@@ -32,7 +32,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from gitops_ci.quality_gate.tools import TOOLS  # noqa: E402
+from gitops_ci.engines.quality_gate.tools import TOOLS  # noqa: E402
 
 # Real projects from the package registry, as sdists, each with the checks its own CI runs: mypy
 # as its config says, pytest on its tests against its own source (PYTHONPATH=src, plus any

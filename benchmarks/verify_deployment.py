@@ -24,10 +24,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
-from gitops_ci.http import Http  # noqa: E402
-from gitops_ci.verify import core  # noqa: E402
-from gitops_ci.verify.argocd import ArgoCD  # noqa: E402
-from gitops_ci.verify.model import Target, Timing  # noqa: E402
+from gitops_ci.doors.http import Http  # noqa: E402
+from gitops_ci.engines.verify import core  # noqa: E402
+from gitops_ci.engines.verify.argocd import ArgoCD  # noqa: E402
+from gitops_ci.engines.verify.model import Target, Timing  # noqa: E402
 from testing.argocd_fake import TOKEN, FakeArgoCD, application  # noqa: E402
 
 NEW, OLD = "a" * 40, "b" * 40

@@ -23,11 +23,11 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from gitops_ci.devtools import TOOL_HINTS, find_tool  # noqa: E402
-from gitops_ci.devtools.act import ActRun, run_act  # noqa: E402
-from gitops_ci.devtools.containers import buildah_env, push_base_image  # noqa: E402
-from gitops_ci.devtools.registry import LocalRegistry, running_registry  # noqa: E402
-from gitops_ci.devtools.sink import WebhookSink  # noqa: E402
+from gitops_ci_dev import TOOL_HINTS, find_tool  # noqa: E402
+from gitops_ci_dev.act import ActRun, run_act  # noqa: E402
+from gitops_ci_dev.containers import buildah_env, push_base_image  # noqa: E402
+from gitops_ci_dev.local_registry import LocalRegistry, running_registry  # noqa: E402
+from gitops_ci_dev.sink import WebhookSink  # noqa: E402
 
 # The stand-in Argo CD is the tests' fake, which checks every request and answer against Argo
 # CD's own API description (the dev environment `make demo` runs in has its dependencies).

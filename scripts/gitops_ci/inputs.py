@@ -6,8 +6,10 @@ The parsers are pure functions that quote the offending text on error.
 from __future__ import annotations
 
 import re
+import shlex
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 from gitops_ci.errors import UserError
@@ -93,6 +95,104 @@ def parse_choice(choices: tuple[str, ...]) -> Callable[..., str]:
         return value
 
     return parse
+
+
+def parse_subset(choices: Sequence[str], *, what: str = "values") -> Callable[..., tuple[str, ...]]:
+    """A comma or newline separated selection of `choices`, in the order given, without repeats."""
+
+    def parse(text: str, *, name: str = "value") -> tuple[str, ...]:
+        picked = tuple(dict.fromkeys(parse_list(text, name=name)))
+        unknown = [item for item in picked if item not in choices]
+        if unknown or not picked:
+            named = f"unknown {what} " + ", ".join(unknown) if unknown else f"no {what.rstrip('s')}"
+            raise UserError(
+                f"input {name!r}: {text!r} names {named}", fix="choose from " + ", ".join(choices)
+            )
+        return picked
+
+    return parse
+
+
+def seconds(maximum: float | None = None, *, positive: bool = False) -> Callable[..., float]:
+    """A number of seconds: at least 0 (more than 0 when `positive`), at most `maximum`."""
+
+    def parse(text: str, *, name: str = "value") -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = float("nan")
+        low_ok = value > 0 if positive else value >= 0
+        if maximum is not None and not (low_ok and value <= maximum):
+            raise UserError(f"input {name!r}: {text!r} is not a number of seconds between 0 and {maximum:g}")
+        if value != value:  # NaN: not a number
+            raise UserError(f"input {name!r}: {text!r} is not a number of seconds")
+        if not low_ok:
+            raise UserError(f"input {name!r}: {text!r} must not be negative")
+        return value
+
+    return parse
+
+
+parse_seconds = seconds()
+
+
+def parse_words(text: str, *, name: str = "value") -> tuple[str, ...]:
+    """Arguments as a shell would split them (no expansion: nothing runs through a shell)."""
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as exc:
+        raise UserError(f"input {name!r}: {text!r} cannot be split into arguments ({exc})") from None
+
+
+def parse_percent(text: str, *, name: str = "value") -> float | None:
+    """0 to 100, with or without `%`; blank is None (no threshold)."""
+    if not text.strip():
+        return None
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise UserError(f"input {name!r}: {text!r} is not a percentage between 0 and 100")
+    return value
+
+
+def parse_full_sha(text: str, *, name: str = "value") -> str:
+    """A full commit SHA (40 hex, or 64 for SHA-256 repos), lower-cased; blank stays blank."""
+    value = text.strip().lower()
+    if value and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
+        raise UserError(
+            f"input {name!r}: {text.strip()!r} is not a full commit SHA",
+            fix="give the infra commit's full 40-character SHA, e.g. bump-manifest's commit-sha output",
+        )
+    return value
+
+
+def utc_time(text: str) -> datetime | None:
+    """An ISO 8601 time with its zone (git's `%cI`, GitHub's payloads, `...Z`) in UTC; else None."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value.astimezone(timezone.utc) if value.tzinfo else None
+
+
+def iso_utc(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str, *, name: str = "value") -> str:
+    """An ISO 8601 time with its zone, as UTC `YYYY-MM-DDTHH:MM:SSZ`; blank stays unknown."""
+    if not text.strip():
+        return ""
+    value = utc_time(text)
+    if value is None:
+        raise UserError(
+            f"input {name!r}: {text!r} is not an ISO 8601 time with a zone",
+            fix="write it as git prints it (`git log -1 --format=%cI`), e.g. 2026-12-01T09:30:00+01:00 "
+            "or 2026-12-01T08:30:00Z",
+        )
+    return iso_utc(value)
 
 
 def parse_str(text: str, *, name: str = "value") -> str:

@@ -19,7 +19,7 @@ from gitops_ci.errors import UserError
 if TYPE_CHECKING:
     from gitops_ci.commands.base import Command
     from gitops_ci.inputs import Option
-    from gitops_ci.runner import Console
+    from gitops_ci.doors.runner import Console
 
 # Always secret when present, whichever command runs.
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
@@ -91,7 +91,8 @@ def main(
         build_parser().print_help(stdout)
         return 1
     from gitops_ci.commands.base import Context
-    from gitops_ci.runner import Console
+    from gitops_ci.context import RunContext
+    from gitops_ci.doors.runner import Console
 
     command = COMMANDS[args.command]
     console = Console(environ, stdout, stderr, json_mode=getattr(args, "json", None) not in (None, "false"))
@@ -100,7 +101,7 @@ def main(
             console.mask(environ[name])
     try:
         values = resolve_inputs(command, vars(args), environ, console)
-        ctx = Context(console=console, environ=environ, cwd=os.getcwd())
+        ctx = Context(console=console, run=RunContext.from_environ(environ), cwd=os.getcwd())
         code = command.handler(ctx, values)
     except UserError as exc:
         message = console.redact(str(exc))

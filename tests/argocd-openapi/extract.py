@@ -18,7 +18,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "argocd-openapi" / "swagger.json"
 
-# (path template, method): what gitops_ci.verify.argocd calls.
+# (path template, method): what gitops_ci.engines.verify.argocd calls.
 OPERATIONS = (
     ("/api/v1/applications", "get"),
     ("/api/v1/applications/{name}", "get"),

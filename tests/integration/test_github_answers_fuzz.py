@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitops_ci.errors import UserError
-from gitops_ci.github_api import GitHubApi, RetryPolicy
+from gitops_ci.doors.github_api import GitHubApi, RetryPolicy
 from testing.scripted import Answer, Scripted
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gitops_ci.main import main
-from gitops_ci.quality_gate.core import SPREADING_NICE
+from gitops_ci.engines.quality_gate.core import SPREADING_NICE
 from testing.tools import require_tool
 
 pytestmark = pytest.mark.integration

@@ -1,13 +1,13 @@
 """Run a workflow with `act` on the host, offline, using this checkout as `acme/gitops-ci@v1`
-(gitops_ci.devtools.act); in tests a missing act or git skips, or fails when CI requires tools."""
+(gitops_ci_dev.act); in tests a missing act or git skips, or fails when CI requires tools."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from gitops_ci.devtools import act as _act
-from gitops_ci.devtools.act import REPO_ROOT, SUITE, ActRun, copy_suite, make_workspace  # noqa: F401
+from gitops_ci_dev import act as _act
+from gitops_ci_dev.act import REPO_ROOT, SUITE, ActRun, copy_suite, make_workspace  # noqa: F401
 from testing.tools import require_tool
 
 

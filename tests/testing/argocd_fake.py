@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from gitops_ci.devtools.registry import Tls
+from gitops_ci_dev.local_registry import Tls
 from testing import openapi
 from testing.loopback import LoopbackServer
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from gitops_ci.build_push import pipeline
-from gitops_ci.build_push.context import GitContext
+from gitops_ci.engines.build_push import core as pipeline
+from gitops_ci.engines.build_push.context import GitContext
 
 
 def build_inputs(build_args: tuple[tuple[str, str], ...] = ()) -> pipeline.BuildInputs:

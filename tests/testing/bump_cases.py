@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from gitops_ci.bump import engine  # noqa: E402
-from gitops_ci.bump.model import Plan, Scope, Target  # noqa: E402
+from gitops_ci.engines.bump import core as engine  # noqa: E402
+from gitops_ci.engines.bump.model import Plan, Scope, Target  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 DIGEST = "sha256:" + "ab" * 32

@@ -1,12 +1,12 @@
-"""buildah with private storage and a busybox base image (gitops_ci.devtools.containers); in
+"""buildah with private storage and a busybox base image (gitops_ci_dev.containers); in
 tests a missing tool skips, or fails when CI requires tools."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_ci.devtools.containers import buildah_env, run  # noqa: F401
-from gitops_ci.devtools.containers import push_base_image as _push_base_image
+from gitops_ci_dev.containers import buildah_env, run  # noqa: F401
+from gitops_ci_dev.containers import push_base_image as _push_base_image
 from testing.registry import LocalRegistry
 from testing.tools import require_tool
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gitops_ci.http import RetryPolicy
-from gitops_ci.notify.model import NotifyInputs, RunInfo, Target
+from gitops_ci.doors.http import RetryPolicy
+from gitops_ci.engines.notify.model import NotifyInputs, RunInfo, Target
 
 SHA = "3f2a9c1e0b7d4a6f8e5c2b1a09d8c7b6a5f4e3d2"
 DIGEST = "sha256:" + "4c" * 32

@@ -1,4 +1,4 @@
-"""A real container registry on loopback with htpasswd auth (gitops_ci.devtools.registry); in
+"""A real container registry on loopback with htpasswd auth (gitops_ci_dev.local_registry); in
 tests a missing tool skips, or fails when CI requires tools."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import contextlib
 from pathlib import Path
 from typing import Iterator
 
-from gitops_ci.devtools.registry import MANIFEST_TYPES, LocalRegistry, Tls, free_port, htpasswd  # noqa: F401
-from gitops_ci.devtools.registry import running_registry as _running_registry
+from gitops_ci_dev.local_registry import MANIFEST_TYPES, LocalRegistry, Tls, free_port, htpasswd  # noqa: F401
+from gitops_ci_dev.local_registry import running_registry as _running_registry
 from testing.tools import require_tool
 
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gitops_ci.devtools.registry import Tls
+from gitops_ci_dev.local_registry import Tls
 
 
 def make_server_cert(directory: Path, name: str = "test") -> Tls:

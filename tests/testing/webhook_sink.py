@@ -1,3 +1,3 @@
-"""The loopback webhook receiver lives in gitops_ci.devtools.sink (`make demo` uses it too)."""
+"""The loopback webhook receiver lives in gitops_ci_dev.sink (`make demo` uses it too)."""
 
-from gitops_ci.devtools.sink import SIGNATURE_HEADER, Answer, Received, WebhookSink  # noqa: F401
+from gitops_ci_dev.sink import SIGNATURE_HEADER, Answer, Received, WebhookSink  # noqa: F401

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import pytest
 from ruamel.yaml import YAML
 
-from gitops_ci import render
+from gitops_ci_dev import render
 from gitops_ci.commands import load_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,13 +46,13 @@ def test_generated_action_is_current(name: str) -> None:
     path = render.action_path(command)
     assert path.read_text(encoding="utf-8") == render.render(
         command
-    ), f"{path} is out of date: run `python -m gitops_ci.render`"
+    ), f"{path} is out of date: run `python -m gitops_ci_dev.render`"
 
 
 def test_generated_catalog_is_current() -> None:
     """The input names the defaults check uses without importing every command."""
     text = render.render_catalog(list(COMMANDS.values()))
-    assert render.CATALOG.read_text(encoding="utf-8") == text, "run `python -m gitops_ci.render`"
+    assert render.CATALOG.read_text(encoding="utf-8") == text, "run `python -m gitops_ci_dev.render`"
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -16,13 +16,14 @@ from typing import Any, Callable
 import pytest
 from testing.outputs import read_github_output
 
-from gitops_ci import __version__, proc
+from gitops_ci import __version__
+from gitops_ci.doors import proc
 from gitops_ci import main as cli
 from gitops_ci.commands import COMMANDS, load_all
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import CommandError, UserError
 from gitops_ci.inputs import Option
-from gitops_ci.runner import escape_data
+from gitops_ci.doors.runner import escape_data
 
 SCRIPTS = Path(cli.__file__).resolve().parents[1]
 
@@ -92,9 +93,23 @@ def test_python_dash_m_gitops_ci_version() -> None:
 @pytest.mark.parametrize(
     ("name", "not_imported"),
     [
-        ("build-and-push", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.notify", "ruamel")),
-        ("notify", ("gitops_ci.bump", "gitops_ci.quality_gate", "gitops_ci.build_push")),
-        ("verify-deployment", ("gitops_ci.verify", "gitops_ci.notify", "gitops_ci.bump", "requests")),
+        (
+            "build-and-push",
+            (
+                "gitops_ci.engines.bump",
+                "gitops_ci.engines.quality_gate",
+                "gitops_ci.engines.notify",
+                "ruamel",
+            ),
+        ),
+        (
+            "notify",
+            ("gitops_ci.engines.bump", "gitops_ci.engines.quality_gate", "gitops_ci.engines.build_push"),
+        ),
+        (
+            "verify-deployment",
+            ("gitops_ci.engines.verify", "gitops_ci.engines.notify", "gitops_ci.engines.bump", "requests"),
+        ),
     ],
 )
 def test_a_run_imports_only_its_own_command(name: str, not_imported: tuple[str, ...], tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ COMMAND_MODULES = tuple(
         "rollback",
     )
 )
-NETWORK = ("requests", "urllib3", "github", "gitops_ci.http", "urllib.request", "http.client")
+NETWORK = ("requests", "urllib3", "github", "gitops_ci.doors.http", "urllib.request", "http.client")
 
 
 def imports(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -61,9 +61,9 @@ def test_version_imports_no_command(tmp_path: Path) -> None:
     done, modules = imports(["--version"], tmp_path)
     assert (done.returncode, done.stdout) == (0, f"gitops-ci {__version__}\n")
     assert "gitops_ci.main" in modules
-    assert _under(modules, COMMAND_MODULES + NETWORK + ("ruamel", "gitops_ci.bump")) == set()
+    assert _under(modules, COMMAND_MODULES + NETWORK + ("ruamel", "gitops_ci.engines.bump")) == set()
     # Nor the command machinery: argparse alone prints the version.
-    assert _under(modules, ("gitops_ci.commands.base", "gitops_ci.inputs", "gitops_ci.runner")) == set()
+    assert _under(modules, ("gitops_ci.commands.base", "gitops_ci.inputs", "gitops_ci.doors.runner")) == set()
 
 
 def test_bump_edit_mode_imports_neither_requests_nor_pygithub(tmp_path: Path) -> None:
@@ -76,9 +76,13 @@ def test_bump_edit_mode_imports_neither_requests_nor_pygithub(tmp_path: Path) ->
     done, modules = imports([*args, "--tag", "1.1"], tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "image: ghcr.io/acme/api:1.1" in deployment.read_text()
-    assert {"gitops_ci.commands.bump_manifest", "gitops_ci.bump.engine", "ruamel.yaml"} <= modules
+    assert {"gitops_ci.commands.bump_manifest", "gitops_ci.engines.bump.core", "ruamel.yaml"} <= modules
     assert (
-        _under(modules, NETWORK + ("gitops_ci.notify", "gitops_ci.build_push", "gitops_ci.quality_gate"))
+        _under(
+            modules,
+            NETWORK
+            + ("gitops_ci.engines.notify", "gitops_ci.engines.build_push", "gitops_ci.engines.quality_gate"),
+        )
         == set()
     )
     # Worker processes are for big monorepos only: a small one does not pay for their module.

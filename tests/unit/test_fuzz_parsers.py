@@ -18,15 +18,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gitops_ci import defaults
-from gitops_ci.build_push import context as git_context
-from gitops_ci.bump.edit import edit_file
-from gitops_ci.bump.model import Scope, Target
+from gitops_ci.engines.build_push import context as git_context
+from gitops_ci.engines.bump.edit import edit_file
+from gitops_ci.engines.bump.model import Scope, Target
 from gitops_ci.commands import bump_writeback, catalog, load_all
 from gitops_ci.commands import notify as notify_command
 from gitops_ci.commands.base import Context
+from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import resolve
-from gitops_ci.runner import Console
+from gitops_ci.doors.runner import Console
 
 FUZZ = settings(
     max_examples=150,
@@ -141,13 +142,12 @@ ENVIRON = {"GITHUB_SHA": "3f2a1bc9d8e7f60123456789abcdef0123456789", "GITHUB_EVE
 
 def _read_event_everywhere(path: Path) -> None:
     environ = {**ENVIRON, "GITHUB_EVENT_PATH": str(path), "GITHUB_WORKSPACE": str(path.parent)}
-    ctx = Context(
-        console=Console(environ, io.StringIO(), io.StringIO()), environ=environ, cwd=str(path.parent)
-    )
-    _outcome(lambda: git_context.from_env(environ, git_context.read_event(str(path))))
+    run = RunContext.from_environ(environ)
+    ctx = Context(console=Console(environ, io.StringIO(), io.StringIO()), run=run, cwd=str(path.parent))
+    _outcome(lambda: git_context.from_env(environ, run.require_event()))
     _outcome(lambda: bump_writeback.run_source(ctx, {"source_time": ""}))
     values = {**{o.dest: resolve(o, None, {}, {}).value for o in COMMANDS["notify"].options}}
-    _outcome(lambda: notify_command.run_info(environ, values))
+    _outcome(lambda: notify_command.run_info(run, values))
 
 
 @FUZZ

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from gitops_ci.git import auth_env
+from gitops_ci.doors.git import auth_env
 from testing.tools import require_tool
 
 

@@ -25,7 +25,7 @@ from gitops_ci.inputs import (
     resolve,
     scrub,
 )
-from gitops_ci.runner import Console
+from gitops_ci.doors.runner import Console
 
 # -- the parsers -------------------------------------------------------------------------------
 

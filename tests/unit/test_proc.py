@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gitops_ci import proc
+from gitops_ci.doors import proc
 from gitops_ci.errors import CommandError, UserError
 from gitops_ci.secrets import MASK, Redactor
 

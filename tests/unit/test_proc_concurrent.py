@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from gitops_ci import proc
+from gitops_ci.doors import proc
 from gitops_ci.errors import UserError
 from gitops_ci.secrets import MASK, Redactor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_ci import readme
+from gitops_ci_dev import readme
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"action.yml", *(str(p.relative_to(ROOT)) for p in ROOT.glob("actions/*/action.yml"))}
@@ -14,7 +14,7 @@ def test_readme_tables_match_every_action_yml() -> None:
     text = readme.README.read_text(encoding="utf-8")
     assert (
         readme.render(text) == text
-    ), "README.md disagrees with an action.yml: run `python -m gitops_ci.readme`"
+    ), "README.md disagrees with an action.yml: run `python -m gitops_ci_dev.readme`"
 
 
 def test_every_action_has_its_table_in_the_readme() -> None:

@@ -9,8 +9,15 @@ from typing import Iterator
 
 import pytest
 
-from gitops_ci import runner
-from gitops_ci.runner import Annotation, Console, escape_data, escape_property, format_command, heredoc_output
+from gitops_ci.doors import runner
+from gitops_ci.doors.runner import (
+    Annotation,
+    Console,
+    escape_data,
+    escape_property,
+    format_command,
+    heredoc_output,
+)
 from testing.outputs import read_github_output
 
 MIB = 1024 * 1024

@@ -1,5 +1,5 @@
 """The command registry: adding a command is one module and one line in MODULES (then
-`python -m gitops_ci.render` regenerates the catalog and the action files).
+`python -m gitops_ci_dev.render` regenerates the catalog and the action files).
 
 A run imports only the command it runs: a build does not pay for the bump engine, the gate or
 the notifier. `catalog` (generated) knows every command's input names without importing them,

@@ -5,15 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from gitops_ci.context import RunContext
+from gitops_ci.doors.runner import Console
 from gitops_ci.inputs import Option, parse_bool
-from gitops_ci.runner import Console
 
 
 @dataclass(frozen=True)
 class Context:
+    """What a command gets besides its inputs: the screen, the run context (read once, in
+    `main`) and the working directory."""
+
     console: Console
-    environ: Mapping[str, str]
+    run: RunContext
     cwd: str
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The whole environment, for the children the doors start."""
+        return self.run.environ
 
 
 Values = Mapping[str, Any]

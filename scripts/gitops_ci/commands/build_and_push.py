@@ -11,20 +11,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from gitops_ci import proc
-from gitops_ci.build_push import context as git_context
-from gitops_ci.build_push import pipeline, tags
-from gitops_ci.build_push.credentials import is_credential
-from gitops_ci.build_push.login import Login, parse_logins
-from gitops_ci.build_push.platforms import parse_platforms
-from gitops_ci.build_push.runtime import Runtime
-from gitops_ci.build_push.spec import Secret, check_repository, check_sources, parse_secrets, registry_host
-from gitops_ci.build_push.trust import Trust, parse_insecure
+from gitops_ci.doors import proc
+from gitops_ci.engines.build_push import context as git_context
+from gitops_ci.engines.build_push import core as pipeline, tags
+from gitops_ci.engines.build_push.credentials import is_credential
+from gitops_ci.engines.build_push.login import Login, parse_logins
+from gitops_ci.engines.build_push.platforms import parse_platforms
+from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.spec import (
+    Secret,
+    check_repository,
+    check_sources,
+    parse_secrets,
+    registry_host,
+)
+from gitops_ci.engines.build_push.trust import Trust, parse_insecure
 from gitops_ci.commands import build_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
-from gitops_ci.runner import Console
+from gitops_ci.doors.runner import Console
 
 
 def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
@@ -41,7 +47,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
     file = str(Path(context_dir, values["file"] or "Dockerfile"))
     secrets = tuple(_absolute(secret, ctx.cwd) for secret in values["secrets"])
     check_sources(context_dir, file, secrets)
-    git = _git(environ, context_dir, ctx.console)
+    git = _git(ctx, context_dir)
     return pipeline.BuildInputs(
         images=images,
         rules=values["tags"],
@@ -110,9 +116,9 @@ def _logins(
     return (Login(registry_host(images[0]), username, password), *extra)
 
 
-def _git(environ: Mapping[str, str], context_dir: str, console: Console) -> git_context.GitContext:
-    event = git_context.read_event(environ.get("GITHUB_EVENT_PATH", ""))
-    return git_context.from_env(environ, event, _known_tags(context_dir, console))
+def _git(ctx: Context, context_dir: str) -> git_context.GitContext:
+    event = ctx.run.require_event()  # the tags and labels come from it: unreadable is an error
+    return git_context.from_env(ctx.environ, event, _known_tags(context_dir, ctx.console))
 
 
 def _known_tags(context_dir: str, console: Console) -> tuple[str, ...]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_ci.build_push.pipeline import BuildResult
-from gitops_ci.runner import Console
+from gitops_ci.engines.build_push.core import BuildResult
+from gitops_ci.doors.runner import Console
 
 REUSED = (
     "none: the registry already held an image built from this commit and context (same content "

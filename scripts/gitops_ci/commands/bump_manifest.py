@@ -2,75 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-from gitops_ci.bump.model import Scope, Target
-from gitops_ci.bump.reference import check_target, parse_set
-from gitops_ci.commands import bump_report, bump_writeback
+from gitops_ci.commands import bump_options, bump_report, bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
-from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
 from gitops_ci.secrets import userinfo_secrets
 
 
-@dataclass(frozen=True)
-class EditInputs:
-    """bump-manifest's inputs for edit mode, parsed once."""
-
-    infra_dir: Path
-    targets: tuple[Target, ...]
-    scope: Scope
-    on_missing: str = "fail"
-    on_invalid: str = "fail"
-    dry_run: bool = False
-
-
-def edit_inputs(ctx: Context, values: Values) -> EditInputs:
-    scope = Scope(
-        paths=tuple(values["path"]),
-        environment=values["environment"] or None,
-        kinds=tuple(values["kind"]),
-        names=tuple(values["name"]),
-        containers=tuple(values["container"]),
-        max_file_bytes=values["max_file_size"],
-    )
-    return EditInputs(
-        infra_dir=Path(ctx.cwd, values["infra_dir"]),
-        targets=_targets(values),
-        scope=scope,
-        on_missing=values["on_missing"],
-        on_invalid=values["on_invalid"],
-        dry_run=values["dry_run"],
-    )
-
-
-def _targets(values: Values) -> tuple[Target, ...]:
-    targets = [parse_set(text) for text in values["set"]]
-    key_paths = tuple(values["key_path"])
-    if values["image"]:
-        tag, digest = values["tag"] or None, values["digest"] or None
-        main = Target(values["image"], tag, digest, digest_only=values["digest_only"], key_paths=key_paths)
-        targets.insert(0, check_target(main))
-    elif values["tag"] or values["digest"]:
-        raise UserError(
-            "--tag/--digest given without --image", fix="add --image REPO, e.g. ghcr.io/acme/shop-api"
-        )
-    elif key_paths:
-        raise UserError("--key-path needs --image", fix="key paths belong to the image given with --image")
-    if not targets:
-        raise UserError(
-            "no image to pin",
-            fix="pass --image REPO --tag TAG [--digest sha256:HEX], or --set REPO=TAG[@sha256:HEX]",
-        )
-    return tuple(targets)
-
-
 def run_edit(ctx: Context, values: Values) -> int:
     """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
-    from gitops_ci.bump import engine, render_check  # here: `--help` and a bad input need no YAML parser
+    from gitops_ci.engines.bump import (
+        core as engine,
+        render_check,
+    )  # here: `--help` and a bad input need no YAML parser
 
-    inputs = edit_inputs(ctx, values)
+    inputs = bump_options.edit_inputs(ctx, values)
     plan = engine.plan(inputs.infra_dir, inputs.targets, inputs.scope, inputs.on_invalid)
     if plan.matched == 0:
         bump_report.missing(
@@ -84,7 +29,7 @@ def run_edit(ctx: Context, values: Values) -> int:
     return 0
 
 
-MODES = {"edit": run_edit, "commit": bump_writeback.run_commit, "pr": bump_writeback.run_pr}
+MODES = {"edit": run_edit, "commit": bump_writeback.run, "pr": bump_writeback.run}
 
 
 def handle(ctx: Context, values: Values) -> int:
@@ -109,7 +54,7 @@ COMMAND = Command(
         Option("digest", "the new digest, sha256:<64 hex>"),
         Option("digest-only", "pin REPO@DIGEST without the tag (needs --digest)", parse_bool, "false"),
         Option("set", "more images, REPO=TAG[@sha256:HEX], one per line", parse_list, multiple=True),
-        bump_writeback.PATH_OPTION,
+        bump_options.PATH_OPTION,
         Option("environment", "environment (overlay folder) to limit the change to"),
         Option(
             "kind",
@@ -132,15 +77,15 @@ COMMAND = Command(
             parse_list,
             multiple=True,
         ),
-        bump_writeback.ON_MISSING_OPTION,
-        bump_writeback.ON_INVALID_OPTION,
-        bump_writeback.RENDER_CHECK_OPTION,
-        bump_writeback.MAX_FILE_SIZE_OPTION,
-        bump_writeback.DRY_RUN_OPTION,
-        bump_writeback.TOKEN_OPTION,
-        bump_writeback.ALLOW_DOWNGRADE_OPTION,
-        bump_writeback.SOURCE_TIME_OPTION,
-        *bump_writeback.OPTIONS,
+        bump_options.ON_MISSING_OPTION,
+        bump_options.ON_INVALID_OPTION,
+        bump_options.RENDER_CHECK_OPTION,
+        bump_options.MAX_FILE_SIZE_OPTION,
+        bump_options.DRY_RUN_OPTION,
+        bump_options.TOKEN_OPTION,
+        bump_options.ALLOW_DOWNGRADE_OPTION,
+        bump_options.SOURCE_TIME_OPTION,
+        *bump_options.OPTIONS,
         JSON_OPTION,
     ),
     handler=handle,

@@ -8,9 +8,9 @@ import difflib
 from pathlib import Path
 from typing import Any, Sequence
 
-from gitops_ci.bump.model import Change, FileEdit, Plan, RenderCheck, Scope, Target
+from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck, Scope, Target
 from gitops_ci.errors import UserError
-from gitops_ci.runner import Console
+from gitops_ci.doors.runner import Console
 
 FOUND_LIMIT = 20
 

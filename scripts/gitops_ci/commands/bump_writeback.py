@@ -8,109 +8,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.bump import message
-from gitops_ci.bump.model import RENDER_CHECK_MODES, Scope, Target
-from gitops_ci.commands import bump_report
+from gitops_ci.engines.writeback import message
+from gitops_ci.engines.bump.model import Scope, Target
+from gitops_ci.commands import bump_options, bump_report
 from gitops_ci.commands.base import Context, Values
+from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
-from gitops_ci.git import BOT_EMAIL, BOT_NAME, Git, Identity
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_int, parse_list, parse_size
-from gitops_ci.runner import Annotation, Console
+from gitops_ci.doors.git import Git, Identity
+from gitops_ci.inputs import iso_utc, utc_time
+from gitops_ci.doors.runner import Annotation, Console
 from gitops_ci.secrets import split_userinfo
 
 if TYPE_CHECKING:
-    from gitops_ci.bump import render_check, writeback
+    from gitops_ci.engines.bump import render_check
+    from gitops_ci.engines.writeback import core as writeback
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
-
-
-def parse_seconds(text: str, *, name: str = "value") -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise UserError(f"input {name!r}: {text!r} is not a number of seconds") from None
-    if value < 0:
-        raise UserError(f"input {name!r}: {text!r} must not be negative")
-    return value
-
-
-def parse_time(text: str, *, name: str = "value") -> str:
-    """An ISO 8601 time with its zone, as UTC `YYYY-MM-DDTHH:MM:SSZ`; blank stays unknown."""
-    if not text.strip():
-        return ""
-    value = message.utc_time(text)
-    if value is None:
-        raise UserError(
-            f"input {name!r}: {text!r} is not an ISO 8601 time with a zone",
-            fix="write it as git prints it (`git log -1 --format=%cI`), e.g. 2026-12-01T09:30:00+01:00 "
-            "or 2026-12-01T08:30:00Z",
-        )
-    return message.iso_utc(value)
-
-
-# Inputs that bump-manifest and rollback share, spelled once.
-PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
-ON_MISSING_OPTION = Option(
-    "on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"
-)
-ON_INVALID_OPTION = Option(
-    "on-invalid",
-    "a file that is not valid YAML and mentions the image: fail (naming every such file) "
-    "or skip it with a warning",
-    parse_choice(("fail", "skip")),
-    "fail",
-)
-RENDER_CHECK_OPTION = Option(
-    "render-check",
-    "build each kustomization that includes a changed file before and after the edit, and refuse "
-    "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
-    parse_choice(RENDER_CHECK_MODES),
-    "auto",
-)
-MAX_FILE_SIZE_OPTION = Option(
-    "max-file-size", "the largest infra file read, e.g. 10MiB; a larger one is an error", parse_size, "10MiB"
-)
-DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
-TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
-# Inputs of the commands that deploy a build (bump-manifest; rollback always allows a downgrade).
-ALLOW_DOWNGRADE_OPTION = Option(
-    "allow-downgrade",
-    "replace a pin even when the infra repo records a newer source commit for it",
-    parse_bool,
-    "false",
-)
-SOURCE_TIME_OPTION = Option(
-    "source-time",
-    "the source commit's time, ISO 8601 (default: git's commit time in GITHUB_WORKSPACE, "
-    "else the push event's head_commit.timestamp)",
-    parse_time,
-)
-
-OPTIONS = (
-    Option("base-branch", "the infra repo's branch to deploy to (default: its default branch)"),
-    Option(
-        "message-template",
-        f"commit subject / PR title; placeholders: {message.PLACEHOLDERS}",
-        default=message.DEFAULT_MESSAGE,
-    ),
-    Option("branch-template", "pr mode: the PR branch name", default=message.DEFAULT_BRANCH),
-    Option("labels", "pr mode: labels to add, comma or newline separated", parse_list),
-    Option("reviewers", "pr mode: users to request a review from", parse_list),
-    Option("team-reviewers", "pr mode: team slugs to request a review from", parse_list),
-    Option("draft", "pr mode: open the PR as a draft", parse_bool, "false"),
-    Option(
-        "auto-merge",
-        "pr mode: enable auto-merge (a warning when the repo does not allow it)",
-        parse_bool,
-        "false",
-    ),
-    Option("author-name", "commit author and committer name", default=BOT_NAME),
-    Option("author-email", "commit author and committer email", default=BOT_EMAIL),
-    Option("signoff", "add a Signed-off-by trailer", parse_bool, "false"),
-    Option("push-attempts", "pushes to try when other pipelines move the branch", parse_int, "10"),
-    Option("retry-backoff", "seconds before the first retry (doubles, jittered)", parse_seconds, "1"),
-    Option("api-max-wait", "the longest GitHub API rate-limit wait accepted, seconds", parse_seconds, "60"),
-)
 
 
 def token_of(values: Values, environ: Mapping[str, str], console: Console) -> str:
@@ -129,8 +42,8 @@ def request(
 ) -> writeback.Request:
     # The write-back (and the GitHub API client) is imported here, when a commit or PR is made:
     # edit mode and every `--help` start without it.
-    from gitops_ci.bump import writeback
-    from gitops_ci.github_api import RetryPolicy
+    from gitops_ci.engines.writeback import core as writeback
+    from gitops_ci.doors.github_api import RetryPolicy
 
     env = ctx.environ
     server = env.get("GITHUB_SERVER_URL", "") or "https://github.com"
@@ -178,7 +91,7 @@ def run_source(ctx: Context, values: Values) -> message.Source:
     given = str(values.get("source_time") or "")
     if given or not _COMMIT.fullmatch(source.commit):
         return replace(source, time=given)
-    return replace(source, time=_git_time(ctx, source.commit) or _event_time(ctx.environ, source.commit))
+    return replace(source, time=_git_time(ctx, source.commit) or _event_time(ctx.run, source.commit))
 
 
 def _git_time(ctx: Context, commit: str) -> str:
@@ -189,26 +102,22 @@ def _git_time(ctx: Context, commit: str) -> str:
         text = git.log("%cI", "-1", commit, "--")
     except UserError:  # not a checkout, or the commit is not in it
         return ""
-    value = message.utc_time(text)
-    return message.iso_utc(value) if value else ""
+    value = utc_time(text)
+    return iso_utc(value) if value else ""
 
 
-def _event_time(environ: Mapping[str, str], commit: str) -> str:
-    """The push event's head_commit.timestamp, when that head is the source commit."""
-    from gitops_ci.build_push.context import read_event  # the event reader of build-and-push's package
-
-    try:
-        head = read_event(environ.get("GITHUB_EVENT_PATH", "")).get("head_commit")
-    except UserError:
-        return ""
+def _event_time(run: RunContext, commit: str) -> str:
+    """The push event's head_commit.timestamp, when that head is the source commit (an
+    unreadable event file only leaves the time unknown)."""
+    head = run.event.get("head_commit")
     if not isinstance(head, dict) or head.get("id") != commit:
         return ""
-    value = message.utc_time(str(head.get("timestamp") or ""))
-    return message.iso_utc(value) if value else ""
+    value = utc_time(str(head.get("timestamp") or ""))
+    return iso_utc(value) if value else ""
 
 
 def services(ctx: Context) -> writeback.Services:
-    from gitops_ci.bump import writeback
+    from gitops_ci.engines.writeback import core as writeback
 
     return writeback.Services(redactor=ctx.console.redactor, environ=ctx.environ, log=ctx.console.info)
 
@@ -216,24 +125,16 @@ def services(ctx: Context) -> writeback.Services:
 def render_settings(ctx: Context, values: Values) -> render_check.Settings:
     """The render check as the edit mode and local rollback run it (the write-back builds its
     own from its Services)."""
-    from gitops_ci.bump import render_check  # here: it loads the YAML parser and the engine
+    from gitops_ci.engines.bump import render_check  # here: it loads the YAML parser and the engine
 
     return render_check.Settings(values["render_check"], ctx.console.redactor, ctx.environ, ctx.console.debug)
 
 
-def run_commit(ctx: Context, values: Values) -> int:
-    return _run(ctx, values)
+def run(ctx: Context, values: Values) -> int:
+    """bump-manifest --mode commit or pr."""
+    from gitops_ci.engines.writeback import core as writeback
 
-
-def run_pr(ctx: Context, values: Values) -> int:
-    return _run(ctx, values)
-
-
-def _run(ctx: Context, values: Values) -> int:
-    from gitops_ci.bump import writeback
-    from gitops_ci.commands.bump_manifest import edit_inputs  # the edit mode's own input parsing
-
-    inputs = edit_inputs(ctx, values)
+    inputs = bump_options.edit_inputs(ctx, values)
     req = request(ctx, values, inputs.targets, inputs.scope)
     if not req.allow_downgrade and not req.source.time:
         ctx.console.annotate(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_ci.bump import history
+from gitops_ci.engines.writeback import history
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.git import Git
+from gitops_ci.doors.git import Git
 from gitops_ci.inputs import Option
 
 

@@ -6,32 +6,35 @@ file, earlier actions' outputs as inputs); then `deliver.run`, then `notify_repo
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from typing import Any, Mapping
 
 from gitops_ci.commands import notify_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
-from gitops_ci.http import RetryPolicy
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_http_url, parse_list, parse_map, scrub
-from gitops_ci.notify import deliver, template
-from gitops_ci.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, NotifyInputs, RunInfo, Target
-from gitops_ci.notify.registry import CHANNELS
+from gitops_ci.doors.http import RetryPolicy
+from gitops_ci.inputs import (
+    Option,
+    parse_bool,
+    parse_choice,
+    parse_http_url,
+    parse_list,
+    parse_map,
+    scrub,
+    seconds,
+)
+from gitops_ci.engines.notify import core as deliver, template
+from gitops_ci.engines.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, NotifyInputs, RunInfo, Target
+from gitops_ci.engines.notify.channels import CHANNELS
 from gitops_ci.secrets import split_userinfo, url_secrets, userinfo_secrets
 
-
-def parse_seconds(text: str, *, name: str = "value") -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise UserError(f"input {name!r}: {text!r} is not a number of seconds between 0 and 3600")
-    return value
+DELIVERY_SECONDS = seconds(3600, positive=True)
 
 
 def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
+    if ctx.run.event_error is not None and not values["commit_message"]:
+        ctx.console.warning(f"{ctx.run.event_error.what}: the message goes without the commit message")
     total = values["timeout"]
     policy = RetryPolicy(
         total=total, backoff=values["retry_backoff"], attempt_timeout=min(RetryPolicy.attempt_timeout, total)
@@ -48,7 +51,7 @@ def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
     return NotifyInputs(
         channel=values["channel"],
         status="failure" if failed_stage(stages) else values["status"],
-        run=run_info(ctx.environ, values),
+        run=run_info(ctx.run, values),
         target=target,
         title=values["title"],
         text=values["text"],
@@ -59,21 +62,21 @@ def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
     )
 
 
-def run_info(environ: Mapping[str, str], values: Values) -> RunInfo:
-    event = _event(environ)
+def run_info(run: RunContext, values: Values) -> RunInfo:
+    """What the message says about the run; an unreadable event file only leaves the commit
+    message out (a notification is never lost to its payload)."""
     stages = stage_outcomes(values["stage_outcomes"])
-    environ = {name: scrub(value) for name, value in environ.items() if name.startswith("GITHUB_")}
     return RunInfo(
-        server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
-        repository=environ.get("GITHUB_REPOSITORY", ""),
-        ref_name=environ.get("GITHUB_HEAD_REF") or environ.get("GITHUB_REF_NAME", ""),
-        sha=values["commit_sha"] or environ.get("GITHUB_SHA", ""),
-        actor=environ.get("GITHUB_ACTOR", ""),
-        workflow=environ.get("GITHUB_WORKFLOW", ""),
-        run_id=environ.get("GITHUB_RUN_ID", ""),
-        run_number=environ.get("GITHUB_RUN_NUMBER", ""),
-        run_attempt=environ.get("GITHUB_RUN_ATTEMPT", ""),
-        commit_message=values["commit_message"] or scrub(_event_message(event)),
+        server_url=run.server_url,
+        repository=run.repository,
+        ref_name=run.head_ref or run.ref_name,
+        sha=values["commit_sha"] or run.sha,
+        actor=run.actor,
+        workflow=run.workflow,
+        run_id=run.run_id,
+        run_number=run.run_number,
+        run_attempt=run.run_attempt,
+        commit_message=values["commit_message"] or scrub(_event_message(run.event)),
         image_ref=values["image_ref"],
         digest=values["digest"],
         environment=values["environment"],
@@ -102,18 +105,6 @@ def stage_outcomes(given: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 def failed_stage(stages: tuple[tuple[str, str], ...]) -> str:
     """The first stage that failed; a failed stage makes the whole run a failure."""
     return next((name for name, outcome in stages if outcome == "failure"), "")
-
-
-def _event(environ: Mapping[str, str]) -> dict[str, Any]:
-    path = environ.get("GITHUB_EVENT_PATH", "")
-    if not path:
-        return {}
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError, RecursionError):  # a notification is never lost to its payload
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _event_message(event: Mapping[str, Any]) -> str:
@@ -220,9 +211,12 @@ COMMAND = Command(
         Option("slack-channel", "Slack channel ID or name for the bot token"),
         Option("slack-thread-ts", "Slack thread timestamp to reply in"),
         Option("slack-api-url", "Slack Web API base URL", parse_http_url, "https://slack.com/api"),
-        Option("timeout", "seconds for delivery, all retries included", parse_seconds, "30"),
+        Option("timeout", "seconds for delivery, all retries included", DELIVERY_SECONDS, "30"),
         Option(
-            "retry-backoff", "seconds before the first retry of a 5xx; doubles each time", parse_seconds, "1"
+            "retry-backoff",
+            "seconds before the first retry of a 5xx; doubles each time",
+            DELIVERY_SECONDS,
+            "1",
         ),
         Option("fail-on-error", "fail the step when the message is not delivered", parse_bool, "false"),
         Option("dry-run", "print the exact payload and send nothing", parse_bool, "false"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from gitops_ci.notify.model import NotifyResult
-from gitops_ci.runner import Console
+from gitops_ci.engines.notify.model import NotifyResult
+from gitops_ci.doors.runner import Console
 
 
 def report(console: Console, result: NotifyResult, *, fail_on_error: bool) -> int:

@@ -12,46 +12,29 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from gitops_ci import quality_gate
+from gitops_ci.engines import quality_gate
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
-from gitops_ci.quality_gate import selection, summary
-from gitops_ci.quality_gate.model import FAILED, PASSED, Inputs, Result
-from gitops_ci.quality_gate.tools import TOOLS
+from gitops_ci.context import STEP_FILES
+from gitops_ci.inputs import (
+    Option,
+    parse_bool,
+    parse_choice,
+    parse_list,
+    parse_map,
+    parse_percent,
+    parse_subset,
+    parse_words,
+)
+from gitops_ci.engines.quality_gate import selection, summary
+from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Inputs, Result
+from gitops_ci.engines.quality_gate.tools import TOOLS
 
 SUITE_SCRIPTS = str(Path(__file__).resolve().parents[2])
-STEP_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE")
 LOGGED_FINDINGS = 200  # per tool, in the step log; all of them are in the reports
 
 
-def parse_words(text: str, *, name: str = "value") -> tuple[str, ...]:
-    """Arguments as a shell would split them (no expansion: nothing runs through a shell)."""
-    try:
-        return tuple(shlex.split(text))
-    except ValueError as exc:
-        raise UserError(f"input {name!r}: {text!r} cannot be split into arguments ({exc})") from None
-
-
-def parse_tools(text: str, *, name: str = "value") -> tuple[str, ...]:
-    tools = tuple(dict.fromkeys(parse_list(text, name=name)))
-    unknown = [t for t in tools if t not in TOOLS]
-    if unknown or not tools:
-        what = "unknown tools " + ", ".join(unknown) if unknown else "no tool"
-        raise UserError(f"input {name!r}: {text!r} names {what}", fix="choose from " + ", ".join(TOOLS))
-    return tools
-
-
-def parse_percent(text: str, *, name: str = "value") -> float | None:
-    if not text.strip():
-        return None
-    try:
-        value = float(text.strip().rstrip("%"))
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 100:
-        raise UserError(f"input {name!r}: {text!r} is not a percentage between 0 and 100")
-    return value
+TOOL_SELECTION = parse_subset(tuple(TOOLS), what="tools")
 
 
 ARG_OPTIONS = tuple(
@@ -74,7 +57,9 @@ COMMAND = Command(
     "annotations, a summary table and reports.",
     options=(
         Option("working-directory", "the project to check", default="."),
-        Option("tools", "tools to run, comma or newline separated", parse_tools, "black,flake8,mypy,pytest"),
+        Option(
+            "tools", "tools to run, comma or newline separated", TOOL_SELECTION, "black,flake8,mypy,pytest"
+        ),
         *ARG_OPTIONS,
         Option(
             "install", "a command that installs the project first, e.g. `pip install -e .[dev]` (no shell)"

@@ -10,13 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gitops_ci.bump import history, message
-from gitops_ci.bump.model import Scope, Target
-from gitops_ci.commands import bump_writeback
+from gitops_ci.engines.writeback import history, message
+from gitops_ci.engines.bump.model import Scope, Target
+from gitops_ci.commands import bump_options, bump_writeback
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.commands.history import read
 from gitops_ci.errors import UserError
-from gitops_ci.git import Git, Identity
+from gitops_ci.doors.git import Git, Identity
 from gitops_ci.inputs import Option, parse_choice
 from gitops_ci.secrets import userinfo_secrets
 
@@ -76,7 +76,9 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
         f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) "
         f"to {message.reference(target)}"
     )
-    from gitops_ci.bump import writeback  # here, as in bump-manifest: `--help` starts without it
+    from gitops_ci.engines.writeback import (
+        core as writeback,
+    )  # here, as in bump-manifest: `--help` starts without it
 
     # A rollback replaces a newer build by design: the downgrade guard is off.
     allowed = {**values, "allow_downgrade": True}
@@ -88,7 +90,8 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
-    from gitops_ci.bump import engine, render_check, writeback
+    from gitops_ci.engines.bump import core as engine, render_check
+    from gitops_ci.engines.writeback import core as writeback
 
     target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
@@ -138,15 +141,15 @@ def _options() -> tuple[Option, ...]:
         Option("image", "image repository to roll back"),
         Option("environment", "environment (overlay folder) to roll back"),
         Option("to", "previous, a TAG, or an INFRA_COMMIT whose image to restore", default="previous"),
-        bump_writeback.PATH_OPTION,
-        bump_writeback.ON_MISSING_OPTION,
-        bump_writeback.ON_INVALID_OPTION,
-        bump_writeback.RENDER_CHECK_OPTION,
-        bump_writeback.MAX_FILE_SIZE_OPTION,
-        bump_writeback.DRY_RUN_OPTION,
-        bump_writeback.TOKEN_OPTION,
+        bump_options.PATH_OPTION,
+        bump_options.ON_MISSING_OPTION,
+        bump_options.ON_INVALID_OPTION,
+        bump_options.RENDER_CHECK_OPTION,
+        bump_options.MAX_FILE_SIZE_OPTION,
+        bump_options.DRY_RUN_OPTION,
+        bump_options.TOKEN_OPTION,
     )
-    return (*own, *bump_writeback.OPTIONS, JSON_OPTION)
+    return (*own, *bump_options.OPTIONS, JSON_OPTION)
 
 
 COMMAND = Command(

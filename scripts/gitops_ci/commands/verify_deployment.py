@@ -7,36 +7,26 @@ The edge: options in, a `Target` and `Timing` out, a backend built from the regi
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_http_url, parse_list
+from gitops_ci.inputs import (
+    Option,
+    parse_bool,
+    parse_choice,
+    parse_full_sha,
+    parse_http_url,
+    parse_list,
+    seconds,
+)
 from gitops_ci.secrets import userinfo_secrets
 
 CONTROLLERS = ("argocd",)
 
 
-def parse_revision(text: str, *, name: str = "value") -> str:
-    value = text.strip().lower()
-    if value and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
-        raise UserError(
-            f"input {name!r}: {text.strip()!r} is not a full commit SHA",
-            fix="give the infra commit's full 40-character SHA, e.g. bump-manifest's commit-sha output",
-        )
-    return value
-
-
-def parse_duration(text: str, *, name: str = "value") -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 21600:
-        raise UserError(f"input {name!r}: {text!r} is not a number of seconds between 0 and 21600")
-    return value
+WAIT_SECONDS = seconds(21600)
 
 
 def _required(values: Values, key: str, fix: str) -> Any:
@@ -64,8 +54,8 @@ def _tls_verify(ctx: Context, values: Values) -> bool | str:
 
 
 def _ancestry(ctx: Context, infra_dir: str) -> Any:
-    from gitops_ci.git import Git
-    from gitops_ci.verify import core
+    from gitops_ci.doors.git import Git
+    from gitops_ci.engines.verify import core
 
     if not infra_dir:
         return core.exact
@@ -82,10 +72,10 @@ def _ancestry(ctx: Context, infra_dir: str) -> Any:
 def handle(ctx: Context, values: Values) -> int:
     from gitops_ci.commands import verify_report
     from gitops_ci.commands.notify import proxies_for
-    from gitops_ci.http import Http
-    from gitops_ci.verify import core
-    from gitops_ci.verify.model import Target, Timing
-    from gitops_ci.verify.registry import BACKENDS
+    from gitops_ci.doors.http import Http
+    from gitops_ci.engines.verify import core
+    from gitops_ci.engines.verify.model import Target, Timing
+    from gitops_ci.engines.verify.backends import BACKENDS
 
     server = _required(
         values, "argocd_server", "set argocd-server to the Argo CD API's URL, e.g. https://argocd.example.com"
@@ -128,7 +118,7 @@ COMMAND = Command(
             parse_list,
             multiple=True,
         ),
-        Option("revision", "the infra commit to wait for (bump-manifest's commit-sha)", parse_revision),
+        Option("revision", "the infra commit to wait for (bump-manifest's commit-sha)", parse_full_sha),
         Option(
             "infra-repo",
             "the infra repo (URL or OWNER/NAME): finds the applications, and picks its revision "
@@ -147,8 +137,8 @@ COMMAND = Command(
             "(default: only revision itself)",
         ),
         Option("controller", "the GitOps controller: argocd", parse_choice(CONTROLLERS), "argocd"),
-        Option("timeout", "seconds to wait for all applications to be healthy", parse_duration, "600"),
-        Option("poll-interval", "seconds between two reads of an application", parse_duration, "1"),
+        Option("timeout", "seconds to wait for all applications to be healthy", WAIT_SECONDS, "600"),
+        Option("poll-interval", "seconds between two reads of an application", WAIT_SECONDS, "1"),
         Option(
             "refresh",
             "ask Argo CD to refresh from git at once instead of at its next poll",
@@ -158,7 +148,7 @@ COMMAND = Command(
         Option(
             "degraded-grace",
             "seconds an application may stay Degraded before it counts as failed",
-            parse_duration,
+            WAIT_SECONDS,
             "60",
         ),
         Option(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_ci.runner import Console
-from gitops_ci.verify.model import AppReport, Result
+from gitops_ci.doors.runner import Console
+from gitops_ci.engines.verify.model import AppReport, Result
 
 
 def outcome(result: Result) -> str:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_ci.build_push.registry import RegistryClient
-from gitops_ci.build_push.trust import HostTrust
+from gitops_ci.engines.build_push.oci import RegistryClient
+from gitops_ci.engines.build_push.trust import HostTrust
 from gitops_ci.errors import UserError
 from testing.scripted import Answer, Scripted
 

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from gitops_ci.build_push.login import Login
-from gitops_ci.build_push.registry import RegistryClient
-from gitops_ci.build_push.trust import HostTrust, Trust
-from gitops_ci.build_push.verify import Registries
+from gitops_ci.engines.build_push.login import Login
+from gitops_ci.engines.build_push.oci import RegistryClient
+from gitops_ci.engines.build_push.trust import HostTrust, Trust
+from gitops_ci.engines.build_push.verify import Registries
 from gitops_ci.errors import UserError
 from testing.registry import free_port
 from testing.tls import make_server_cert

@@ -17,9 +17,9 @@ from testing.outputs import read_output_file
 from testing.webhook_sink import Answer, WebhookSink
 
 from gitops_ci import main as cli
-from gitops_ci.http import RetryPolicy
-from gitops_ci.notify import deliver
-from gitops_ci.notify.model import Target
+from gitops_ci.doors.http import RetryPolicy
+from gitops_ci.engines.notify import core as deliver
+from gitops_ci.engines.notify.model import Target
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

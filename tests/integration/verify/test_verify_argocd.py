@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from gitops_ci.errors import UserError
-from gitops_ci.http import Http
-from gitops_ci.verify import core
-from gitops_ci.verify.argocd import ArgoCD
-from gitops_ci.verify.model import Result, Target, Timing
+from gitops_ci.doors.http import Http
+from gitops_ci.engines.verify import core
+from gitops_ci.engines.verify.argocd import ArgoCD
+from gitops_ci.engines.verify.model import Result, Target, Timing
 from testing.argocd_fake import REPO_URL, TOKEN, FakeArgoCD, application, resource
 
 NEW = "a" * 40

@@ -14,7 +14,7 @@ import pytest
 
 from gitops_ci import main as cli
 from testing.argocd_fake import REPO_URL, TOKEN, FakeArgoCD, application, resource
-from gitops_ci.devtools.registry import Tls
+from gitops_ci_dev.local_registry import Tls
 from testing.outputs import read_github_output
 from testing.tls import make_server_cert
 

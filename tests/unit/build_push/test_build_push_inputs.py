@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_ci.build_push import pipeline
-from gitops_ci.build_push.login import parse_logins
-from gitops_ci.build_push.runtime import Runtime
-from gitops_ci.build_push.spec import Secret, parse_secrets
-from gitops_ci.build_push.verify import split_ref
+from gitops_ci.engines.build_push import core as pipeline
+from gitops_ci.engines.build_push.login import parse_logins
+from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.spec import Secret, parse_secrets
+from gitops_ci.engines.build_push.verify import split_ref
 from gitops_ci.errors import UserError
 from testing.build_inputs import build_inputs
 from gitops_ci.secrets import Redactor

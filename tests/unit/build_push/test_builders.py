@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build_push.builders import BUILDERS, select
-from gitops_ci.build_push.spec import BuildSpec, Secret
-from gitops_ci.build_push.trust import BuilderTls
+from gitops_ci.engines.build_push.builders import BUILDERS, select
+from gitops_ci.engines.build_push.spec import BuildSpec, Secret
+from gitops_ci.engines.build_push.trust import BuilderTls
 from gitops_ci.errors import UserError
 
 VERIFIED = BuilderTls(True)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from gitops_ci.build_push.content_key import compile_pattern, content_key, context_entries, ignored
-from gitops_ci.build_push.spec import Secret
+from gitops_ci.engines.build_push.content_key import compile_pattern, content_key, context_entries, ignored
+from gitops_ci.engines.build_push.spec import Secret
 from gitops_ci.errors import UserError
 
 LABELS = (

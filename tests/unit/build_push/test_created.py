@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gitops_ci.commands.build_and_push import created_time
-from gitops_ci.runner import Console
+from gitops_ci.doors.runner import Console
 
 COMMIT_TIME = 1767225600  # 2026-01-01T00:00:00Z
 LATER = COMMIT_TIME + 3600

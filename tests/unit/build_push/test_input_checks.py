@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build_push import pipeline
-from gitops_ci.build_push.credentials import is_credential
-from gitops_ci.build_push.platforms import check_platform
-from gitops_ci.build_push.spec import Secret
+from gitops_ci.engines.build_push import core as pipeline
+from gitops_ci.engines.build_push.credentials import is_credential
+from gitops_ci.engines.build_push.platforms import check_platform
+from gitops_ci.engines.build_push.spec import Secret
 from gitops_ci.errors import UserError
 from gitops_ci.main import main
 from testing.build_inputs import build_inputs

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build_push.builders import BUILDERS
-from gitops_ci.build_push.builders.base import Builder
-from gitops_ci.build_push.login import Login, logged_in
-from gitops_ci.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.builders import BUILDERS
+from gitops_ci.engines.build_push.builders.base import Builder
+from gitops_ci.engines.build_push.login import Login, logged_in
+from gitops_ci.engines.build_push.runtime import Runtime
 from gitops_ci.secrets import Redactor
 
 LOGINS = (Login("reg.example", "ci", "pw-123"),)

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Mapping
 
-from gitops_ci.build_push.pipeline import push
-from gitops_ci.build_push.registry import Manifest
-from gitops_ci.build_push.runtime import Runtime
-from gitops_ci.build_push.spec import BuildSpec
-from gitops_ci.build_push.trust import BuilderTls
+from gitops_ci.engines.build_push.core import push
+from gitops_ci.engines.build_push.oci import Manifest
+from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.spec import BuildSpec
+from gitops_ci.engines.build_push.trust import BuilderTls
 from gitops_ci.secrets import Redactor
 
 DIGEST = "sha256:" + "a" * 64

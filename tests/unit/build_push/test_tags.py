@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build_push import tags
-from gitops_ci.build_push.context import GitContext, from_env
-from gitops_ci.build_push.labels import oci_labels
+from gitops_ci.engines.build_push import tags
+from gitops_ci.engines.build_push.context import GitContext, from_env
+from gitops_ci.engines.build_push.labels import oci_labels
 from gitops_ci.errors import UserError
 
 EVENTS = Path(__file__).resolve().parents[2] / "fixtures" / "build_push" / "events"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.build_push.trust import SYSTEM_CERTS_D, USER_CERTS_D, Trust, parse_insecure
+from gitops_ci.engines.build_push.trust import SYSTEM_CERTS_D, USER_CERTS_D, Trust, parse_insecure
 from gitops_ci.errors import UserError
 
 CA = "-----BEGIN CERTIFICATE-----\nprivate CA\n-----END CERTIFICATE-----\n"

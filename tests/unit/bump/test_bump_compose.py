@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import Target
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import Target
 
 COMPOSE = (
     "services:\n"

@@ -11,11 +11,18 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import Target
-from gitops_ci.bump.splice import Expect, Splice
-from gitops_ci.bump.verify import VerificationError, check, edited_runs
-from gitops_ci.bump.yamldoc import Part, YamlSyntaxError, compose, compose_at, compose_parts, document_runs
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import Target
+from gitops_ci.engines.bump.splice import Expect, Splice
+from gitops_ci.engines.bump.verify import VerificationError, check, edited_runs
+from gitops_ci.engines.bump.yamldoc import (
+    Part,
+    YamlSyntaxError,
+    compose,
+    compose_at,
+    compose_parts,
+    document_runs,
+)
 from gitops_ci.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.bump import downgrade, engine
-from gitops_ci.bump.history import Deployment, parse_log
-from gitops_ci.bump.message import Source, trailers
-from gitops_ci.bump.model import Scope, Target
+from gitops_ci.engines.writeback import downgrade
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.writeback.history import Deployment, parse_log
+from gitops_ci.engines.writeback.message import Source, trailers
+from gitops_ci.engines.bump.model import Scope, Target
 
 APP = "ghcr.io/acme/app"
 DIGEST = "sha256:" + "ab" * 32

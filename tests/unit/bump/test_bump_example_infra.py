@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import Scope, Target
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import Scope, Target
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "infra"
 IMAGE = Target("ghcr.io/acme/myapp", "0.2.0")

@@ -10,8 +10,8 @@ from typing import Callable
 
 import pytest
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import Target
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import Target
 from testing.bump_cases import CASES, FIXTURES, Case
 
 Variant = Callable[[bytes], bytes]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.bump.kustomizations import Tree
-from gitops_ci.bump.model import Target
-from gitops_ci.bump.render_check import runs, shadow
+from gitops_ci.engines.bump.kustomizations import Tree
+from gitops_ci.engines.bump.model import Target
+from gitops_ci.engines.bump.render_check import runs, shadow
 from testing.kustomize_trees import (
     APP,
     IMAGES,

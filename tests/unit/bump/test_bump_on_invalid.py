@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from gitops_ci import main as cli
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import Target
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import Target
 from gitops_ci.errors import UserError
 
 DEPLOY = "kind: Pod\nspec:\n  containers:\n    - name: api\n      image: ghcr.io/acme/api:1.0\n"

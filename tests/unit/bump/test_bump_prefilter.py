@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.edit import edit_file
-from gitops_ci.bump.files import CHUNK, discover, prefilter, read_bytes
-from gitops_ci.bump.model import Scope, Target
-from gitops_ci.bump.reference import normalize_name
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.edit import edit_file
+from gitops_ci.engines.bump.files import CHUNK, discover, prefilter, read_bytes
+from gitops_ci.engines.bump.model import Scope, Target
+from gitops_ci.engines.bump.reference import normalize_name
 from testing.bump_cases import CASES, FIXTURES
 
 SVC1 = Target("ghcr.io/acme/svc1", "2.0.0")

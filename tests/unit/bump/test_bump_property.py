@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import Target
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import Target
 
 TARGET = Target("ghcr.io/acme/api", "v9.9.9")
 MATCHING = ("ghcr.io/acme/api",)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_ci.bump.model import Target
-from gitops_ci.bump.reference import (
+from gitops_ci.engines.bump.model import Target
+from gitops_ci.engines.bump.reference import (
     check_digest,
     check_repository,
     check_tag,

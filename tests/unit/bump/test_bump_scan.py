@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.bump.files import discover
-from gitops_ci.bump.model import Scope, Target
-from gitops_ci.bump.scan import scan
+from gitops_ci.engines.bump.files import discover
+from gitops_ci.engines.bump.model import Scope, Target
+from gitops_ci.engines.bump.scan import scan
 from testing.bump_cases import CASES, FIXTURES
 
 pytestmark = pytest.mark.skipif(

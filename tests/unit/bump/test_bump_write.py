@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.bump import engine
-from gitops_ci.bump.model import FileEdit, Plan, Target
-from gitops_ci.bump.write import write_all
+from gitops_ci.engines.bump import core as engine
+from gitops_ci.engines.bump.model import FileEdit, Plan, Target
+from gitops_ci.engines.bump.write import write_all
 from gitops_ci.errors import UserError
 
 

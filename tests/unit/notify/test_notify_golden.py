@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from testing import notify_cases, notify_limits
 
-from gitops_ci.notify import deliver
-from gitops_ci.notify.registry import CHANNELS
+from gitops_ci.engines.notify import core as deliver
+from gitops_ci.engines.notify.channels import CHANNELS
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = "GITOPS_CI_UPDATE_GOLDEN"  # set to 1 to rewrite the files, then review the diff

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from testing import notify_cases, notify_limits
 
-from gitops_ci.notify import deliver
-from gitops_ci.notify.registry import CHANNELS
+from gitops_ci.engines.notify import core as deliver
+from gitops_ci.engines.notify.channels import CHANNELS
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -6,9 +6,9 @@ import pytest
 from testing import notify_cases
 
 from gitops_ci.errors import UserError
-from gitops_ci.http import Reply, retry_after
-from gitops_ci.notify import deliver, escape, limits, registry, template
-from gitops_ci.notify.model import Target
+from gitops_ci.doors.http import Reply, retry_after
+from gitops_ci.engines.notify import core as deliver, escape, limits, channels as registry, template
+from gitops_ci.engines.notify.model import Target
 
 
 def test_template_fills_placeholders_and_rejects_unknown_ones() -> None:

@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.proc import Completed
-from gitops_ci.quality_gate.model import CRASHED, ERROR, FAILED, NO_TESTS, NOTE, PASSED, WARNING, Finding
-from gitops_ci.quality_gate.tools import TOOLS, black, flake8, mypy, pytest_junit
+from gitops_ci.doors.proc import Completed
+from gitops_ci.engines.quality_gate.model import (
+    CRASHED,
+    ERROR,
+    FAILED,
+    NO_TESTS,
+    NOTE,
+    PASSED,
+    WARNING,
+    Finding,
+)
+from gitops_ci.engines.quality_gate.tools import TOOLS, black, flake8, mypy, pytest_junit
 
 RECORDED = Path(__file__).resolve().parents[2] / "fixtures" / "quality_gate" / "recorded"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gitops_ci.quality_gate import selection, summary
-from gitops_ci.quality_gate.model import (
+from gitops_ci.engines.quality_gate import selection, summary
+from gitops_ci.engines.quality_gate.model import (
     CRASHED,
     ERROR,
     FAILED,

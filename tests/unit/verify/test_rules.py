@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_ci.verify import rules
-from gitops_ci.verify.argocd import deploys, repo_key, same_repo
-from gitops_ci.verify.model import AppState, Resource, Target
+from gitops_ci.engines.verify import rules
+from gitops_ci.engines.verify.argocd import deploys, repo_key, same_repo
+from gitops_ci.engines.verify.model import AppState, Resource, Target
 
 NEW, OLD, LATER = "n" * 40, "o" * 40, "l" * 40
 

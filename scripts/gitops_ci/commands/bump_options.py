@@ -1,0 +1,140 @@
+"""What bump-manifest and rollback share: their inputs, spelled once, and their parsing into
+the edit engine's terms (targets and scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_ci.commands.base import Context, Values
+from gitops_ci.doors.git import BOT_EMAIL, BOT_NAME
+from gitops_ci.engines.bump.model import RENDER_CHECK_MODES, Scope, Target
+from gitops_ci.engines.bump.reference import check_target, parse_set
+from gitops_ci.engines.writeback import message
+from gitops_ci.errors import UserError
+from gitops_ci.inputs import (
+    Option,
+    parse_bool,
+    parse_choice,
+    parse_int,
+    parse_list,
+    parse_seconds,
+    parse_size,
+    parse_time,
+)
+
+# Inputs that bump-manifest and rollback share, spelled once.
+PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
+ON_MISSING_OPTION = Option(
+    "on-missing", "fail or warn when the image is found nowhere", parse_choice(("fail", "warn")), "fail"
+)
+ON_INVALID_OPTION = Option(
+    "on-invalid",
+    "a file that is not valid YAML and mentions the image: fail (naming every such file) "
+    "or skip it with a warning",
+    parse_choice(("fail", "skip")),
+    "fail",
+)
+RENDER_CHECK_OPTION = Option(
+    "render-check",
+    "build each kustomization that includes a changed file before and after the edit, and refuse "
+    "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
+    parse_choice(RENDER_CHECK_MODES),
+    "auto",
+)
+MAX_FILE_SIZE_OPTION = Option(
+    "max-file-size", "the largest infra file read, e.g. 10MiB; a larger one is an error", parse_size, "10MiB"
+)
+DRY_RUN_OPTION = Option("dry-run", "show the diff and write nothing", parse_bool, "false")
+TOKEN_OPTION = Option("token", "token for the infra repo (default: GITHUB_TOKEN)", secret=True)
+# Inputs of the commands that deploy a build (bump-manifest; rollback always allows a downgrade).
+ALLOW_DOWNGRADE_OPTION = Option(
+    "allow-downgrade",
+    "replace a pin even when the infra repo records a newer source commit for it",
+    parse_bool,
+    "false",
+)
+SOURCE_TIME_OPTION = Option(
+    "source-time",
+    "the source commit's time, ISO 8601 (default: git's commit time in GITHUB_WORKSPACE, "
+    "else the push event's head_commit.timestamp)",
+    parse_time,
+)
+
+OPTIONS = (
+    Option("base-branch", "the infra repo's branch to deploy to (default: its default branch)"),
+    Option(
+        "message-template",
+        f"commit subject / PR title; placeholders: {message.PLACEHOLDERS}",
+        default=message.DEFAULT_MESSAGE,
+    ),
+    Option("branch-template", "pr mode: the PR branch name", default=message.DEFAULT_BRANCH),
+    Option("labels", "pr mode: labels to add, comma or newline separated", parse_list),
+    Option("reviewers", "pr mode: users to request a review from", parse_list),
+    Option("team-reviewers", "pr mode: team slugs to request a review from", parse_list),
+    Option("draft", "pr mode: open the PR as a draft", parse_bool, "false"),
+    Option(
+        "auto-merge",
+        "pr mode: enable auto-merge (a warning when the repo does not allow it)",
+        parse_bool,
+        "false",
+    ),
+    Option("author-name", "commit author and committer name", default=BOT_NAME),
+    Option("author-email", "commit author and committer email", default=BOT_EMAIL),
+    Option("signoff", "add a Signed-off-by trailer", parse_bool, "false"),
+    Option("push-attempts", "pushes to try when other pipelines move the branch", parse_int, "10"),
+    Option("retry-backoff", "seconds before the first retry (doubles, jittered)", parse_seconds, "1"),
+    Option("api-max-wait", "the longest GitHub API rate-limit wait accepted, seconds", parse_seconds, "60"),
+)
+
+
+@dataclass(frozen=True)
+class EditInputs:
+    """bump-manifest's inputs for edit mode, parsed once."""
+
+    infra_dir: Path
+    targets: tuple[Target, ...]
+    scope: Scope
+    on_missing: str = "fail"
+    on_invalid: str = "fail"
+    dry_run: bool = False
+
+
+def edit_inputs(ctx: Context, values: Values) -> EditInputs:
+    scope = Scope(
+        paths=tuple(values["path"]),
+        environment=values["environment"] or None,
+        kinds=tuple(values["kind"]),
+        names=tuple(values["name"]),
+        containers=tuple(values["container"]),
+        max_file_bytes=values["max_file_size"],
+    )
+    return EditInputs(
+        infra_dir=Path(ctx.cwd, values["infra_dir"]),
+        targets=_targets(values),
+        scope=scope,
+        on_missing=values["on_missing"],
+        on_invalid=values["on_invalid"],
+        dry_run=values["dry_run"],
+    )
+
+
+def _targets(values: Values) -> tuple[Target, ...]:
+    targets = [parse_set(text) for text in values["set"]]
+    key_paths = tuple(values["key_path"])
+    if values["image"]:
+        tag, digest = values["tag"] or None, values["digest"] or None
+        main = Target(values["image"], tag, digest, digest_only=values["digest_only"], key_paths=key_paths)
+        targets.insert(0, check_target(main))
+    elif values["tag"] or values["digest"]:
+        raise UserError(
+            "--tag/--digest given without --image", fix="add --image REPO, e.g. ghcr.io/acme/shop-api"
+        )
+    elif key_paths:
+        raise UserError("--key-path needs --image", fix="key paths belong to the image given with --image")
+    if not targets:
+        raise UserError(
+            "no image to pin",
+            fix="pass --image REPO --tag TAG [--digest sha256:HEX], or --set REPO=TAG[@sha256:HEX]",
+        )
+    return tuple(targets)

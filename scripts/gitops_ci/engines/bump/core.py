@@ -1,0 +1,110 @@
+"""The bump engine: `plan()` reads the infra dir and computes every file's new bytes;
+`apply()` writes a plan all-or-nothing. Neither prints nor reads the environment."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from gitops_ci.engines.bump import argocd
+from gitops_ci.engines.bump.edit import FileResult, Invalid
+from gitops_ci.engines.bump.files import check_infra_dir, discover
+from gitops_ci.engines.bump.model import Plan, Scope, Skipped, Target
+from gitops_ci.engines.bump.reference import check_target, parse_reference
+from gitops_ci.engines.bump.scan import scan
+from gitops_ci.engines.bump.write import write_all
+from gitops_ci.errors import UserError
+
+_IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
+
+
+def plan(
+    infra_dir: Path,
+    targets: Sequence[Target],
+    scope: Scope = Scope(),
+    on_invalid: str = "fail",
+    reveal: argocd.Reveal | None = None,
+) -> Plan:
+    """Every pin of the targets under ``infra_dir`` and the edits that retarget them; ``reveal``
+    makes more folders present in a sparse checkout when Argo CD links lead out of scope.
+
+    A file that is not valid YAML and mentions a target stops the plan (``on_invalid="fail"``,
+    naming every such file at once) or is left untouched and reported (``"skip"``)."""
+    root = check_infra_dir(infra_dir)
+    _check_targets(targets)
+    total = FileResult()
+    files = discover(root, scope, total.skipped)
+    results = argocd.rescan(root, files, targets, scope, scan(root, files, targets, scope), reveal)
+    _check_invalid([r.invalid for r in results if r.invalid is not None], on_invalid)
+    edits = []
+    for result in results:
+        _merge(total, result)
+        if result.edit is not None:
+            edits.append(result.edit)
+    if total.matched == 0:
+        total.found |= scan_images(root, files)
+    return Plan(
+        changes=tuple(total.changes),
+        skipped=tuple(total.skipped),
+        edits=tuple(edits),
+        matched=total.matched,
+        found_images=tuple(sorted(total.found)),
+    )
+
+
+def apply(infra_dir: Path, plan: Plan) -> None:
+    """Write the plan's edits, all or none; a plan without edits writes nothing."""
+    if plan.edits:
+        write_all(check_infra_dir(infra_dir), plan.edits)
+
+
+def _check_targets(targets: Sequence[Target]) -> None:
+    if not targets:
+        raise UserError("no image to pin", fix="pass --image REPO --tag TAG, or --set REPO=TAG")
+    seen: set[str] = set()
+    for target in targets:
+        check_target(target)
+        ref = parse_reference(target.repository)
+        assert ref is not None
+        if ref.normalized in seen:
+            raise UserError(f"{target.repository} is given twice", fix="pin each image once per run")
+        seen.add(ref.normalized)
+
+
+def _check_invalid(invalid: list[Invalid], on_invalid: str) -> None:
+    if not invalid or on_invalid == "skip":
+        return
+    where = [f"{bad.file}:{bad.line}: {bad.problem}" for bad in invalid]
+    raise UserError(
+        (
+            f"{invalid[0].file}:{invalid[0].line}: not valid YAML, and it mentions an image to pin"
+            if len(invalid) == 1
+            else f"{len(invalid)} files are not valid YAML and mention an image to pin"
+        ),
+        why=invalid[0].problem if len(invalid) == 1 else "\n" + "\n".join(where),
+        fix="fix the YAML at the lines shown, leave the files out with --path, "
+        "or pass --on-invalid skip to leave them untouched; nothing was written",
+    )
+
+
+def _merge(total: FileResult, result: FileResult) -> None:
+    total.changes.extend(result.changes)
+    if result.invalid is not None:
+        bad = result.invalid
+        reason = f"line {bad.line}: not valid YAML ({bad.problem}) and it mentions an image to pin"
+        total.skipped.append(Skipped(bad.file, reason + "; not edited"))
+    total.skipped.extend(result.skipped)
+    total.matched += result.matched
+    total.found |= result.found
+
+
+def scan_images(root: Path, files: Iterable[str]) -> set[str]:
+    """Image repositories mentioned anywhere in scope: a cheap look for the "not found" message."""
+    found: set[str] = set()
+    for rel in files:
+        for match in _IMAGE_FIELD.finditer((root / rel).read_bytes()):
+            ref = parse_reference(match.group(1).decode("utf-8", "replace"))
+            if ref is not None and ("/" in ref.name or ref.tag or ref.digest):
+                found.add(ref.normalized)
+    return found

@@ -1,0 +1,1 @@
+"""The infra write-back: commit or pull request, history, downgrade guard."""

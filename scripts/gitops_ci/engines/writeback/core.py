@@ -1,0 +1,366 @@
+"""Write a bump back to the infra repo: a commit on its branch, or a branch and a pull request.
+
+A rejected push means another pipeline got there first: fetch the new head, plan and apply the
+edit again on it (never rebase a stale commit) and retry after a jittered backoff; when the new
+head already pins the target, finish as a no-op. Every attempt first asks the downgrade guard
+(`bump.downgrade`) which targets the head already runs a newer build of, and leaves those out.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from gitops_ci.engines.writeback import downgrade, history, message
+from gitops_ci.engines.bump import core as engine, render_check
+from gitops_ci.engines.writeback.message import Source
+from gitops_ci.engines.bump.model import Change, Plan, RenderCheck, Scope, Skipped, Target
+from gitops_ci.errors import UserError
+from gitops_ci.doors.git import Git, Identity
+from gitops_ci.doors.github_api import GitHubApi, PullInfo, RetryPolicy
+from gitops_ci.secrets import Redactor
+
+BACKOFF_CAP = 30.0
+
+
+@dataclass(frozen=True)
+class Request:
+    mode: str  # commit | pr
+    repo_url: str
+    full_name: str  # OWNER/NAME when known (needed for pr mode), else ""
+    targets: tuple[Target, ...]
+    token: str = ""
+    username: str = ""  # with the token, the Basic credentials git sends ("": x-access-token)
+    base_branch: str = ""
+    scope: Scope = Scope()
+    environment: str = ""
+    source: Source = Source()
+    identity: Identity = Identity()
+    signoff: bool = False
+    message_template: str = message.DEFAULT_MESSAGE
+    branch_template: str = message.DEFAULT_BRANCH
+    labels: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    team_reviewers: tuple[str, ...] = ()
+    draft: bool = False
+    auto_merge: bool = False
+    dry_run: bool = False
+    on_missing: str = "fail"
+    on_invalid: str = "fail"
+    render_check: str = "auto"  # auto | true | false: see bump/render_check.py
+    attempts: int = 10
+    backoff: float = 1.0  # seconds, the first retry's mean-ish wait; doubles per attempt
+    api_url: str = "https://api.github.com"
+    api_policy: RetryPolicy = RetryPolicy()
+    extra_trailers: tuple[tuple[str, str], ...] = ()
+    allow_downgrade: bool = False  # replace a pin even when its recorded source is newer
+
+
+@dataclass(frozen=True)
+class Result:
+    changed: bool
+    commit_sha: str = ""
+    pr_number: int | None = None
+    pr_url: str = ""
+    pr_operation: str = "none"  # created | updated | none
+    branch: str = ""
+    files: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    diff: str = ""
+    attempts: int = 0
+    warnings: tuple[str, ...] = field(default=())
+    held: tuple[downgrade.Held, ...] = ()  # targets not pinned: the infra repo runs a newer build
+    render: RenderCheck = RenderCheck()
+
+
+@dataclass(frozen=True)
+class Services:
+    redactor: Redactor
+    environ: Mapping[str, str]  # for the git subprocesses (PATH, HOME, ...)
+    log: Callable[[str], None]
+    sleep: Callable[[float], None] = time.sleep
+
+
+def resolve_repo(infra_repo: str, server_url: str) -> tuple[str, str]:
+    """`OWNER/NAME` against the server (GHES too), or a full git URL as given: (url, full_name)."""
+    text = infra_repo.strip()
+    if not text:
+        raise UserError("no infra repo given", fix="pass --infra-repo OWNER/NAME (or a git URL)")
+    if "://" in text or text.startswith(("/", "git@")):
+        name = text.rstrip("/").removesuffix(".git")
+        server = server_url.rstrip("/")
+        full = name[len(server) + 1 :] if name.startswith(server + "/") else ""
+        return text, full if full.count("/") == 1 else ""
+    parts = text.removesuffix(".git").split("/")
+    if len(parts) != 2 or not all(parts):
+        raise UserError(
+            f"infra-repo {text!r} is neither OWNER/NAME nor a git URL",
+            fix="write it as OWNER/NAME, e.g. acme/infra, or a full https:// URL",
+        )
+    return f"{server_url.rstrip('/')}/{parts[0]}/{parts[1]}.git", "/".join(parts)
+
+
+def run(req: Request, svc: Services) -> Result:
+    if req.mode == "pr" and not req.full_name:
+        raise UserError(
+            "pr mode needs the infra repo as OWNER/NAME on the GitHub server",
+            fix="pass --infra-repo OWNER/NAME (GITHUB_SERVER_URL selects GHES), or use --mode commit",
+        )
+    with tempfile.TemporaryDirectory(prefix="gitops-ci-infra-", ignore_cleanup_errors=True) as tmp:
+        git = Git(
+            url=req.repo_url,
+            token=req.token,
+            redactor=svc.redactor,
+            environ=svc.environ,
+            workdir=Path(tmp) / "infra",
+            log=svc.log,
+            username=req.username,
+        )
+        return run_commit(req, svc, git) if req.mode == "commit" else run_pr(req, svc, git)
+
+
+# -- commit mode -------------------------------------------------------------------------
+def run_commit(req: Request, svc: Services, git: Git) -> Result:
+    base = req.base_branch or git.default_branch()
+    git.clone(base, sparse=_sparse(req, svc), depth=history_depth(req))
+    for attempt in range(1, req.attempts + 1):
+        plan, narrowed, held = plan_guarded(git, req, svc)
+        if not plan.changed or req.dry_run:
+            return replace(_unpushed(plan, git, attempt), held=held)
+        sha = _commit(narrowed, git, plan)
+        if git.push(base).ok:
+            svc.log(f"pushed {sha[:12]} to {base} (attempt {attempt})")
+            return replace(_pushed(plan, sha, attempt), held=held)
+        svc.log(f"push to {base} rejected: the branch moved; re-applying the edit on its new head")
+        _wait_and_refresh(req, svc, git, base, attempt)
+    raise _gave_up(req, base)
+
+
+def _wait_and_refresh(req: Request, svc: Services, git: Git, base: str, attempt: int) -> None:
+    if attempt < req.attempts:
+        svc.sleep(backoff(req.backoff, attempt))
+    head = git.fetch(base, depth=history_depth(req))
+    if head is None:
+        raise UserError(f"branch {base!r} disappeared from the infra repo while pushing")
+    git.reset_to(head, branch=base)
+
+
+def backoff(base: float, attempt: int) -> float:
+    """Jittered: uniform in [base/2, base * 2^(attempt-1)], the doubling stopping at 8x base.
+
+    With many pipelines racing, spreading the retries matters more than long waits."""
+    ceiling = min(BACKOFF_CAP, base * 2 ** min(attempt - 1, 3))
+    return random.uniform(min(base / 2, ceiling), ceiling)
+
+
+def _gave_up(req: Request, branch: str) -> UserError:
+    return UserError(
+        f"could not push to {branch!r} after {req.attempts} attempts",
+        why="other pipelines kept moving the branch between our fetch and our push",
+        fix="raise push-attempts, or serialise the jobs that bump this repo (a `concurrency:` group)",
+    )
+
+
+# -- pr mode ---------------------------------------------------------------------------------
+def run_pr(req: Request, svc: Services, git: Git) -> Result:
+    api = GitHubApi(base_url=req.api_url, token=req.token, policy=req.api_policy)
+    base = req.base_branch or api.repository(req.full_name).default_branch
+    git.clone(base, sparse=_sparse(req, svc), depth=history_depth(req))
+    base_head = git.rev_parse("HEAD")
+    plan, narrowed, held = plan_guarded(git, req, svc)
+    # The branch is named after every target, so a run keeps its PR when one image is held.
+    branch = message.branch_name(
+        req.branch_template, message.fields(req.targets, req.environment, req.source)
+    )
+    if not plan.changed or req.dry_run:
+        unpushed = _unpushed(plan, git, 1)
+        return replace(unpushed, branch=branch, commit_sha="" if plan.changed else base_head, held=held)
+    values = message.fields(narrowed.targets, narrowed.environment, narrowed.source)
+    sha = _commit(narrowed, git, plan)
+    sha, pushed, attempts = _push_branch(narrowed, svc, git, branch, base_head)
+    title = svc.redactor.redact(message.render(req.message_template, values, name="message-template"))
+    body = svc.redactor.redact(
+        message.pr_body(plan, message.unified_diff(plan.edits), req.source, _trailers(narrowed))
+    )
+    pull, operation = _open_or_update(req, api, branch, base, title, body, pushed)
+    warnings = _decorate(req, api, pull.number)
+    return Result(
+        True,
+        sha,
+        pull.number,
+        pull.url,
+        operation,
+        branch,
+        plan.files,
+        plan.changes,
+        plan.skipped,
+        message.unified_diff(plan.edits),
+        attempts,
+        warnings,
+        held,
+        plan.render,
+    )
+
+
+def _push_branch(req: Request, svc: Services, git: Git, branch: str, base_head: str) -> tuple[str, bool, int]:
+    """Force the PR branch to our commit, with lease; skip when it already holds the same change."""
+    for attempt in range(1, req.attempts + 1):
+        remote = git.remote_sha(branch)
+        if remote and _same_change(git, branch, base_head):
+            svc.log(f"branch {branch} already holds this change at {remote[:12]}")
+            return remote, False, attempt
+        if git.push(branch, lease=remote or "").ok:
+            svc.log(f"pushed {branch} (attempt {attempt})")
+            return git.rev_parse("HEAD"), True, attempt
+        svc.log(f"push to {branch} rejected (lease lost); retrying")
+        svc.sleep(backoff(req.backoff, attempt))
+    raise _gave_up(req, branch)
+
+
+def _same_change(git: Git, branch: str, base_head: str) -> bool:
+    remote = git.fetch(branch, depth=2)
+    if remote is None:
+        return False
+    parent = git.rev_parse(f"{remote}^1") if remote else ""
+    return parent == base_head and git.show_tree(remote) == git.show_tree("HEAD")
+
+
+def _open_or_update(
+    req: Request, api: GitHubApi, branch: str, base: str, title: str, body: str, pushed: bool
+) -> tuple[PullInfo, str]:
+    existing = api.find_open_pull(req.full_name, branch, base)
+    if existing is None:
+        return (
+            api.create_pull(req.full_name, base=base, head=branch, title=title, body=body, draft=req.draft),
+            "created",
+        )
+    if not pushed and existing.title == title and existing.body.strip() == body.strip():
+        return existing, "none"
+    return api.update_pull(req.full_name, existing.number, title=title, body=body), "updated"
+
+
+def _decorate(req: Request, api: GitHubApi, number: int) -> tuple[str, ...]:
+    if req.labels:
+        api.add_labels(req.full_name, number, req.labels)
+    if req.reviewers or req.team_reviewers:
+        api.request_reviewers(req.full_name, number, req.reviewers, req.team_reviewers)
+    warning = api.enable_auto_merge(req.full_name, number) if req.auto_merge else None
+    return (warning,) if warning else ()
+
+
+# -- shared ----------------------------------------------------------------------------------
+def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
+    """The plan on the clone as it is, render-checked: the one point of both modes (and of
+    every retry) where the edit is known and nothing is written, committed or pushed."""
+    assert git.workdir is not None
+    settings = _render_settings(req, svc, git)
+    plan = engine.plan(git.workdir, req.targets, req.scope, req.on_invalid, settings.reveal)
+    if plan.matched == 0 and req.on_missing == "fail":
+        found = ", ".join(plan.found_images[:20]) or "no image references at all"
+        raise UserError(
+            "the infra repo pins none of: " + ", ".join(t.repository for t in req.targets),
+            why=f"searched {', '.join(req.scope.paths) or 'every YAML file'}"
+            + (f" in environment {req.scope.environment!r}" if req.scope.environment else "")
+            + f"; images found there: {found}",
+            fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
+        )
+    return render_check.check(git.workdir, plan, req.targets, req.scope, settings)
+
+
+def _render_settings(req: Request, svc: Services, git: Git | None = None) -> render_check.Settings:
+    def reveal(folders: Sequence[str]) -> None:
+        assert git is not None
+        git.sparse_add([f"/{folder}/" if folder != "." else "/*" for folder in folders])
+
+    sparse = git is not None and bool(req.scope.paths)
+    return render_check.Settings(
+        req.render_check, svc.redactor, svc.environ, svc.log, reveal=reveal if sparse else None
+    )
+
+
+def _sparse(req: Request, svc: Services) -> tuple[str, ...]:
+    """The paths in scope; with the render check, every kustomization file too (the rest of
+    the folders it renders comes when they are known)."""
+    patterns = sparse_patterns(req.scope)
+    if patterns and _render_settings(req, svc).active:
+        patterns += render_check.SPARSE_PATTERNS
+    return patterns
+
+
+def history_depth(req: Request) -> int | None:
+    """The whole history (commits and trees, no blobs) when the guard must read its trailers."""
+    return None if guarding(req) else 1
+
+
+def guarding(req: Request) -> bool:
+    return not req.allow_downgrade and bool(req.source.time)
+
+
+def plan_guarded(git: Git, req: Request, svc: Services) -> tuple[Plan, Request, tuple[downgrade.Held, ...]]:
+    """The plan without the targets the head already runs a newer build of, and the request
+    narrowed to the targets kept (its commit message and trailers name only those)."""
+    plan = plan_or_fail(git, req, svc)
+    if not guarding(req) or not plan.changed:
+        return plan, req, ()
+    assert git.workdir is not None
+    deployments = history.parse_log(git.log(history.LOG_FORMAT, "HEAD"))
+    held = downgrade.held(git.workdir, plan, req.targets, req.scope, req.environment, req.source, deployments)
+    if not held:
+        return plan, req, ()
+    kept = tuple(t for t in req.targets if t not in {h.target for h in held})
+    narrowed = replace(req, targets=kept)
+    if not kept:
+        return Plan(skipped=plan.skipped, matched=plan.matched), narrowed, held
+    return plan_or_fail(git, narrowed, svc), narrowed, held
+
+
+def _commit(req: Request, git: Git, plan: Plan) -> str:
+    assert git.workdir is not None
+    engine.apply(git.workdir, plan)
+    git.add(plan.files)
+    values = message.fields(req.targets, req.environment, req.source)
+    subject = message.render(req.message_template, values, name="message-template")
+    signoff = f"{req.identity.name} <{req.identity.email}>" if req.signoff else ""
+    return git.commit(message.commit_message(subject, plan, _trailers(req), signoff), identity=req.identity)
+
+
+def _trailers(req: Request) -> list[tuple[str, str]]:
+    return message.trailers(req.targets, req.environment, req.source, req.extra_trailers)
+
+
+def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:
+    head = git.rev_parse("HEAD")
+    diff = message.unified_diff(plan.edits)
+    return Result(
+        plan.changed,
+        "" if plan.changed else head,
+        files=plan.files,
+        changes=plan.changes,
+        skipped=plan.skipped,
+        diff=diff,
+        attempts=attempt,
+        render=plan.render,
+    )
+
+
+def _pushed(plan: Plan, sha: str, attempt: int) -> Result:
+    return Result(
+        True,
+        sha,
+        files=plan.files,
+        changes=plan.changes,
+        skipped=plan.skipped,
+        diff=message.unified_diff(plan.edits),
+        attempts=attempt,
+        render=plan.render,
+    )
+
+
+def sparse_patterns(scope: Scope) -> tuple[str, ...]:
+    """Check out only the paths in scope (non-cone patterns); everything when no path is given."""
+    return tuple(p if p.startswith("/") else "/" + p for p in scope.paths)

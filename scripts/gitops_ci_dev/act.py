@@ -1,0 +1,117 @@
+"""Run a workflow with `act` on the host, offline, with this checkout as `acme/gitops-ci@v1`.
+
+The suite is used exactly as users write it (`uses: acme/gitops-ci@v1`, `.../actions/<name>@v1`,
+or the reusable workflow); `--local-repository` maps that name to a copy of this working tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from gitops_ci_dev import need_tool
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SUITE = "acme/gitops-ci@v1"
+# Third-party actions the pipeline workflow uses, mapped to local stand-ins (offline, on the host
+# the workspace is already there): `--local-repository NAME@REF=DIR`.
+CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
+SETUP_PYTHON = "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065"
+STAND_IN = """name: "local stand-in"
+description: "Does nothing: act runs on the host, where the workspace and python3 already are"
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "stand-in for a remote action (offline run)"
+"""
+
+
+@dataclass(frozen=True)
+class ActRun:
+    returncode: int
+    log: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.returncode == 0 and "Job succeeded" in self.log
+
+
+def copy_suite(dest: Path, root: Path = REPO_ROOT) -> Path:
+    """Copy the files git would ship (tracked and new, not ignored) — no .venv, no caches."""
+    listed = subprocess.run(
+        [need_tool("git"), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for rel in filter(None, listed.split("\0")):
+        src = root / rel
+        if not src.is_file():
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    return dest
+
+
+def make_workspace(root: Path, workflow: str, files: Mapping[str, str] | None = None) -> Path:
+    """A git repo holding `.github/workflows/test.yml` (and any extra files)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
+    (root / ".github" / "workflows" / "test.yml").write_text(workflow, encoding="utf-8")
+    for rel, text in (files or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    git = [need_tool("git"), "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run([*git, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(root), "commit", "-qm", "workspace"], check=True)
+    return root
+
+
+def stand_ins(root: Path) -> list[str]:
+    """`--local-repository` arguments mapping the pinned third-party actions to stand-ins."""
+    args = []
+    for name in (CHECKOUT, SETUP_PYTHON):
+        folder = root / name.replace("/", "_").replace("@", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "action.yml").write_text(STAND_IN, encoding="utf-8")
+        args += ["--local-repository", f"{name}={folder}"]
+    return args
+
+
+def run_act(
+    tmp_path: Path,
+    workflow: str,
+    *,
+    files: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    event: str = "push",
+    timeout: float = 600,
+    cache: Path | None = None,
+) -> ActRun:
+    """Run `workflow` in a fresh workspace under `tmp_path`. `env` reaches every step (act's
+    `--env`, which also overrides GITHUB_SERVER_URL/GITHUB_API_URL); secrets go by name, their
+    values through act's environment, never its argv. `cache` (RUNNER_TOOL_CACHE's parent) may be
+    shared between runs so the gitops-ci environment is built once."""
+    act = need_tool("act")
+    suite = copy_suite(tmp_path / "suite")
+    workspace = make_workspace(tmp_path / "workspace", workflow, files)
+    cache = cache or tmp_path / "cache"  # act keeps its tool cache (RUNNER_TOOL_CACHE) under here
+    args = [act, event, "-P", "ubuntu-latest=-self-hosted", "-W", ".github/workflows/test.yml"]
+    args += ["--local-repository", f"{SUITE}={suite}", *stand_ins(tmp_path / "stand-ins")]
+    for name, value in (env or {}).items():
+        args += ["--env", f"{name}={value}"]
+    for name in secrets or {}:
+        args += ["-s", name]
+    environ = {**os.environ, **(secrets or {}), "XDG_CACHE_HOME": str(cache)}
+    proc = subprocess.run(
+        args, cwd=workspace, env=environ, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return ActRun(proc.returncode, proc.stdout + proc.stderr)
