@@ -165,7 +165,7 @@ def document(result: writeback.Result, *, dry_run: bool) -> dict[str, Any]:
         "pr_operation": result.pr_operation,
         "branch": result.branch,
         "attempts": result.attempts,
-        "held": [{"image": message.reference(h.target), "notice": h.notice} for h in result.held],
+        "held": [{"image": h.target.reference, "notice": h.notice} for h in result.held],
         "render_check": bump_report.render_document(result.render),
     }
 

@@ -74,7 +74,7 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
         target, current, restored = _choose(read(ctx, git.workdir or Path(tmp)), values)
     ctx.console.info(
         f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) "
-        f"to {message.reference(target)}"
+        f"to {target.reference}"
     )
     from gitops_ci.engines.writeback import (
         core as writeback,
@@ -112,7 +112,7 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
         pairs = message.trailers(
             (target,), values["environment"], source, (("Rollback-Of", current.infra_commit),)
         )
-        subject = f"Roll back {target.repository} to {message.reference(target).split('/')[-1]}"
+        subject = f"Roll back {target.repository} to {target.reference.split('/')[-1]}"
         identity = Identity(values["author_name"], values["author_email"])
         sha = git.commit(message.commit_message(subject, plan, pairs), identity=identity)
         result = writeback.Result(

@@ -24,6 +24,12 @@ class Target:
     # Extra places to pin, as dotted key paths (`*` matches one level), e.g. `app.imageTag`.
     key_paths: tuple[str, ...] = ()
 
+    @property
+    def reference(self) -> str:
+        """The reference as pinned: REPO[:TAG][@DIGEST]."""
+        tag = "" if self.digest_only or not self.tag else f":{self.tag}"
+        return self.repository + tag + (f"@{self.digest}" if self.digest else "")
+
 
 @dataclass(frozen=True)
 class Scope:

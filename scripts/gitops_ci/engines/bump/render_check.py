@@ -24,7 +24,6 @@ from gitops_ci.doors import proc
 from gitops_ci.engines.bump.edit import selected
 from gitops_ci.engines.bump.files import SKIP_DIRS
 from gitops_ci.engines.bump.kustomizations import Patch, Tree
-from gitops_ci.engines.writeback.message import reference
 from gitops_ci.engines.bump.model import (
     RENDER_CHECK_MODES,
     FileEdit,
@@ -364,7 +363,7 @@ def _shadowed(tree: Tree, root: str, container: Container, old: str, new: str | 
     runs_now = f"still runs {new}" if new else "is gone"
     where, what = shadow(tree, root, [text for text in (new, old) if text], target.repository)
     return (
-        f"overlay {root}: {container} {runs_now} after the edit, not {reference(target)}; "
+        f"overlay {root}: {container} {runs_now} after the edit, not {target.reference}; "
         f"{where} ({what}) sets the image"
     )
 

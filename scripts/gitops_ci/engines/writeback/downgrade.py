@@ -17,7 +17,7 @@ from typing import Sequence
 
 from gitops_ci.engines.bump import core as engine
 from gitops_ci.engines.writeback.history import Deployment, select
-from gitops_ci.engines.writeback.message import Source, reference
+from gitops_ci.engines.writeback.message import Source
 from gitops_ci.inputs import utc_time
 from gitops_ci.engines.bump.model import Plan, Scope, Target
 
@@ -87,7 +87,7 @@ def _newer(running: Deployment, source: Source, mine: datetime) -> bool:
 def notice(running: Deployment, target: Target, environment: str, source: Source) -> str:
     where = f"infra ({environment})" if environment else "infra"
     return (
-        f"{reference(target)} not pinned: {where} already runs {running.image} built from commit "
+        f"{target.reference} not pinned: {where} already runs {running.image} built from commit "
         f"{_short(running.source_commit)} at {running.source_time} (infra commit "
         f"{running.infra_commit[:12]}), newer than this build's commit {_short(source.commit)} at "
         f"{source.time}; pass allow-downgrade: true to replace it"

@@ -51,11 +51,6 @@ class Source:
         return f"{self.server_url}/{self.repository}/commit/{self.commit}"
 
 
-def reference(target: Target) -> str:
-    tag = "" if target.digest_only or not target.tag else f":{target.tag}"
-    return target.repository + tag + (f"@{target.digest}" if target.digest else "")
-
-
 def fields(targets: Sequence[Target], environment: str, source: Source) -> dict[str, str]:
     first = targets[0]
     more = f" (+{len(targets) - 1} more)" if len(targets) > 1 else ""
@@ -64,7 +59,7 @@ def fields(targets: Sequence[Target], environment: str, source: Source) -> dict[
         "image_name": "+".join(t.repository.rsplit("/", 1)[-1] for t in targets),
         "tag": (first.tag or first.digest or "") + more,
         "digest": first.digest or "",
-        "reference": reference(first) + more,
+        "reference": first.reference + more,
         "environment": environment,
         "to_environment": f" to {environment}" if environment else "",
         "source_repository": source.repository,
@@ -93,7 +88,7 @@ def render(template: str, values: Mapping[str, str], *, name: str) -> str:
 def trailers(
     targets: Sequence[Target], environment: str, source: Source, extra: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[str, str]]:
-    out = [("Image", reference(t)) for t in targets]
+    out = [("Image", t.reference) for t in targets]
     for key, value in (
         ("Source-Repository", source.repository),
         ("Source-Commit", source.commit),
