@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import sys
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
 
 from gitops_ci import __version__, defaults
@@ -19,10 +18,10 @@ from gitops_ci.errors import UserError
 if TYPE_CHECKING:
     from gitops_ci.commands.base import Command
     from gitops_ci.inputs import Option
-    from gitops_ci.doors.runner import Console
 
-# Always secret when present, whichever command runs.
-SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN", "INPUT_TOKEN", "INPUT_PASSWORD", "INPUT_WEBHOOK_URL")
+# The platform's tokens: secret whenever present, whichever command runs; so is every command's
+# secret input given as INPUT_* (the catalog names them), even to a command that does not take it.
+SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
 def build_parser(only: Command | None = None, *, bare: bool = False) -> argparse.ArgumentParser:
@@ -91,12 +90,13 @@ def main(
         build_parser().print_help(stdout)
         return 1
     from gitops_ci.commands.base import Context
+    from gitops_ci.commands.resolve import resolve_inputs
     from gitops_ci.context import RunContext
     from gitops_ci.doors.runner import Console
 
     command = COMMANDS[args.command]
     console = Console(environ, stdout, stderr, json_mode=getattr(args, "json", None) not in (None, "false"))
-    for name in SECRET_ENV:
+    for name in (*SECRET_ENV, *(f"INPUT_{n.replace('-', '_').upper()}" for n in sorted(catalog.SECRETS))):
         if environ.get(name):
             console.mask(environ[name])
     try:
@@ -142,50 +142,6 @@ def attach_dash_values(argv: Sequence[str], command: Command | None) -> list[str
         out.append(arg)
         index += 1
     return out
-
-
-def resolve_inputs(
-    command: Command, flags: Mapping[str, Any], environ: Mapping[str, str], console: Console
-) -> dict[str, Any]:
-    from gitops_ci.inputs import resolve
-
-    path = defaults.default_path(environ)
-    if flags.get("defaults_file"):
-        path = Path(flags["defaults_file"])
-    required = bool(flags.get("defaults_file") or environ.get(defaults.ENV_OVERRIDE))
-    # Every command's input names, from the generated catalog (importing each command would cost
-    # a build the bump engine's start-up), and from any command registered at run time.
-    known = {**catalog.INPUTS, **{c.name: c.input_names for c in COMMANDS.values()}}
-    secret_keys = catalog.SECRETS | {o.name for c in COMMANDS.values() for o in c.options if o.secret}
-    sections = defaults.load(path, known, required=required, secret_keys=secret_keys)
-    command_defaults = defaults.for_command(sections, command.name)
-    values: dict[str, Any] = {}
-    for option in command.options:
-        raw = flags.get(option.dest)
-        for text in _secret_texts(option, raw, environ, command_defaults):
-            console.mask(text)
-        values[option.dest] = resolve(option, raw, environ, command_defaults).value
-    return values
-
-
-def _secret_texts(
-    option: Option, raw: Any, environ: Mapping[str, str], command_defaults: Mapping[str, object]
-) -> list[str]:
-    """What to mask of an option before it is parsed: the whole value of a secret, the secret
-    parts of one that has some (from every place the value can come from)."""
-    from gitops_ci.inputs import defaults_text, scrub
-
-    if not (option.secret or option.secret_parts):
-        return []
-    texts = [environ.get(name, "") for name in option.env_names]
-    if isinstance(raw, str):
-        texts.append(raw)
-    if option.name in command_defaults:
-        texts.append(defaults_text(command_defaults[option.name]))
-    texts = [scrub(t) for t in texts if t]
-    if option.secret_parts is None:
-        return texts
-    return [part for text in texts for part in option.secret_parts(text)] + (texts if option.secret else [])
 
 
 def entry() -> None:

@@ -11,6 +11,7 @@ import pytest
 from gitops_ci import main as cli
 from gitops_ci.commands import COMMANDS
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.commands.resolve import resolve_inputs
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import (
     Option,
@@ -337,7 +338,7 @@ def test_resolve_inputs_directly(probe: list[dict[str, Any]], tmp_path: Path) ->
     console = Console({}, io.StringIO(), io.StringIO())
     flags = {"defaults_file": str(path), "retries": "7", "infra_repo": None, "json": None}
     environ = {"INPUT_INFRA_REPO": "env/infra", "INPUT_RETRIES": "8", "INPUT_TAGS": ""}
-    values = cli.resolve_inputs(COMMANDS["probe"], flags, environ, console)
+    values = resolve_inputs(COMMANDS["probe"], flags, environ, console)
     assert values["infra_repo"] == "env/infra"
     assert values["retries"] == 7
     assert values["mode"] == "pr"
@@ -360,7 +361,7 @@ def test_secret_inputs_are_masked_the_moment_they_are_read(
     out = io.StringIO()
     console = Console({"GITHUB_ACTIONS": "true"}, out, io.StringIO())
     flags = {"defaults_file": str(write_defaults(tmp_path, "")), **flags}
-    values = cli.resolve_inputs(COMMANDS["probe"], flags, environ, console)
+    values = resolve_inputs(COMMANDS["probe"], flags, environ, console)
     assert secret in values.values()
     assert f"::add-mask::{secret}" in out.getvalue().splitlines()
     assert console.redact(f"x {secret} y") == "x *** y"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -132,7 +131,7 @@ def _with_priority(args: Sequence[str], nice: int, env: Mapping[str, str] | None
     """`nice -n N ARGS…`; ARGS alone when nice is 0, or when `nice` or the program cannot be found
     (then the program still runs, or fails as not found, as it would without it)."""
     program = shutil.which("nice") if nice > 0 else None
-    search = (os.environ if env is None else env).get("PATH")
+    search = None if env is None else env.get("PATH")  # None: the PATH the child inherits
     if program is None or shutil.which(args[0], path=search) is None:
         return list(args)
     return [program, "-n", str(nice), *args]
