@@ -10,22 +10,11 @@ from gitops_ci.secrets import userinfo_secrets
 
 def run_edit(ctx: Context, values: Values) -> int:
     """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
-    from gitops_ci.engines.bump import (
-        core as engine,
-        render_check,
-    )  # here: `--help` and a bad input need no YAML parser
+    from gitops_ci.engines.bump import core as engine  # here: `--help` and a bad input need no YAML parser
 
     inputs = bump_options.edit_inputs(ctx, values)
-    plan = engine.plan(inputs.infra_dir, inputs.targets, inputs.scope, inputs.on_invalid)
-    if plan.matched == 0:
-        bump_report.missing(
-            ctx.console, inputs.infra_dir, inputs.targets, inputs.scope, plan, inputs.on_missing
-        )
-    settings = bump_writeback.render_settings(ctx, values)
-    plan = render_check.check(inputs.infra_dir, plan, inputs.targets, inputs.scope, settings)
-    if not inputs.dry_run:
-        engine.apply(inputs.infra_dir, plan)
-    bump_report.report(ctx.console, plan, dry_run=inputs.dry_run)
+    result = engine.run(inputs, bump_options.edit_services(ctx))
+    bump_report.report(ctx.console, result.plan, dry_run=inputs.dry_run)
     return 0
 
 

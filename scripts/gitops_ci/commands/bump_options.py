@@ -1,14 +1,13 @@
-"""What bump-manifest and rollback share: their inputs, spelled once, and their parsing into
-the edit engine's terms (targets and scope)."""
+"""What bump-manifest and rollback share: their inputs, spelled once, their parsing into the
+edit engine's terms (targets, scope, its Inputs) and the edit engine's Services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.doors.git import BOT_EMAIL, BOT_NAME
-from gitops_ci.engines.bump.model import RENDER_CHECK_MODES, Scope, Target
+from gitops_ci.engines.bump.model import RENDER_CHECK_MODES, Inputs, Scope, Services, Target
 from gitops_ci.engines.bump.reference import check_target, parse_set
 from gitops_ci.engines.writeback import message
 from gitops_ci.errors import UserError
@@ -88,19 +87,9 @@ OPTIONS = (
 )
 
 
-@dataclass(frozen=True)
-class EditInputs:
-    """bump-manifest's inputs for edit mode, parsed once."""
-
-    infra_dir: Path
-    targets: tuple[Target, ...]
-    scope: Scope
-    on_missing: str = "fail"
-    on_invalid: str = "fail"
-    dry_run: bool = False
-
-
-def edit_inputs(ctx: Context, values: Values) -> EditInputs:
+def edit_inputs(ctx: Context, values: Values) -> Inputs:
+    """bump-manifest's inputs as the edit engine's (its commit and pr modes take the targets
+    and the scope from them)."""
     scope = Scope(
         paths=tuple(values["path"]),
         environment=values["environment"] or None,
@@ -109,14 +98,22 @@ def edit_inputs(ctx: Context, values: Values) -> EditInputs:
         containers=tuple(values["container"]),
         max_file_bytes=values["max_file_size"],
     )
-    return EditInputs(
+    return Inputs(
         infra_dir=Path(ctx.cwd, values["infra_dir"]),
         targets=_targets(values),
         scope=scope,
         on_missing=values["on_missing"],
         on_invalid=values["on_invalid"],
         dry_run=values["dry_run"],
+        render_check=values["render_check"],
     )
+
+
+def edit_services(ctx: Context) -> Services:
+    """The edit engine's Services for an edit in place (edit mode, local rollback): the
+    renderer's command lines in the debug log."""
+    console = ctx.console
+    return Services(console.redactor, ctx.environ, log=console.debug, warn=console.warning)
 
 
 def _targets(values: Values) -> tuple[Target, ...]:

@@ -1,18 +1,13 @@
 """What bump-manifest's edit mode shows: a diff, a change list or JSON, runner outputs and a
-step summary, and the "image found nowhere" message; and the render check's part of it, which
-the commit and pr modes show too."""
+step summary; and the render check's part of it, which the commit and pr modes show too."""
 
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 from typing import Any, Sequence
 
-from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck, Scope, Target
-from gitops_ci.errors import UserError
+from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck
 from gitops_ci.doors.runner import Console
-
-FOUND_LIMIT = 20
 
 
 def document(plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:
@@ -135,33 +130,3 @@ def render_warnings(console: Console, check: RenderCheck) -> None:
     for root in check.roots:
         if root.skipped:
             console.warning(f"render check: {root.root} not checked: {root.skipped}")
-
-
-def missing(
-    console: Console, infra_dir: Path, targets: Sequence[Target], scope: Scope, plan: Plan, on_missing: str
-) -> None:
-    images = ", ".join(t.repository for t in targets)
-    where = _searched(infra_dir, scope)
-    found = list(plan.found_images[:FOUND_LIMIT]) + (["..."] if len(plan.found_images) > FOUND_LIMIT else [])
-    seen = "images found there: " + ", ".join(found) if found else "no image references were found there"
-    if on_missing == "warn":
-        console.warning(f"{images} is pinned nowhere in {where}; {seen}")
-        return
-    raise UserError(
-        f"{images} is pinned nowhere in {where}",
-        why=seen,
-        fix="check the image name (compare with the images found), widen --path/--environment, "
-        "or pass --on-missing warn if this repo may not use the image yet",
-    )
-
-
-def _searched(infra_dir: Path, scope: Scope) -> str:
-    parts = [str(infra_dir)]
-    if scope.paths:
-        parts.append("paths " + ", ".join(scope.paths))
-    if scope.environment:
-        parts.append(f"environment {scope.environment}")
-    for label, values in (("kinds", scope.kinds), ("names", scope.names), ("containers", scope.containers)):
-        if values:
-            parts.append(f"{label} {', '.join(values)}")
-    return " (".join(parts[:1]) + (" (" + "; ".join(parts[1:]) + ")" if len(parts) > 1 else "")

@@ -1,4 +1,4 @@
-"""bump-manifest --mode commit|pr: the edge. Reads inputs and the runner's GITHUB_* context,
+"""bump-manifest --mode commit|pr: the edge. Reads inputs and the run context (`ctx.run`),
 calls the write-back core, and shows its result (outputs, summary, text or --json)."""
 
 from __future__ import annotations
@@ -20,44 +20,42 @@ from gitops_ci.doors.runner import Annotation, Console
 from gitops_ci.secrets import split_userinfo
 
 if TYPE_CHECKING:
-    from gitops_ci.engines.bump import render_check
     from gitops_ci.engines.writeback import core as writeback
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 
 
 def token_of(values: Values, environ: Mapping[str, str], console: Console) -> str:
+    """--token, else GITHUB_TOKEN or GH_TOKEN: a credential, read here and not in the run context."""
     token = str(values.get("token") or environ.get("GITHUB_TOKEN", "") or environ.get("GH_TOKEN", ""))
     if token:
         console.mask(token)
     return token
 
 
-def request(
+def writeback_inputs(
     ctx: Context,
     values: Values,
     targets: tuple[Target, ...],
     scope: Scope,
     extra: tuple[tuple[str, str], ...] = (),
-) -> writeback.Request:
+) -> writeback.Inputs:
     # The write-back (and the GitHub API client) is imported here, when a commit or PR is made:
     # edit mode and every `--help` start without it.
     from gitops_ci.engines.writeback import core as writeback
     from gitops_ci.doors.github_api import RetryPolicy
 
-    env = ctx.environ
-    server = env.get("GITHUB_SERVER_URL", "") or "https://github.com"
     # A `user:password@` (or bare `TOKEN@`) pasted into the URL leaves it here, already masked
     # (the option's secret_parts): git gets the URL without it and the credentials in the header.
     bare, user, password = split_userinfo(values["infra_repo"])
-    url, full_name = writeback.resolve_repo(bare, server)
+    url, full_name = writeback.resolve_repo(bare, ctx.run.server_url)
     username, token = (user, password) if password else ("", user)
-    return writeback.Request(
+    return writeback.Inputs(
         mode=values["mode"],
         repo_url=url,
         full_name=full_name,
         targets=targets,
-        token=token or token_of(values, env, ctx.console),
+        token=token or token_of(values, ctx.environ, ctx.console),
         username=username,
         base_branch=values["base_branch"],
         scope=scope,
@@ -78,7 +76,7 @@ def request(
         render_check=values["render_check"],
         attempts=max(1, values["push_attempts"]),
         backoff=values["retry_backoff"],
-        api_url=env.get("GITHUB_API_URL", "") or "https://api.github.com",
+        api_url=ctx.run.api_url,
         api_policy=RetryPolicy(backoff=values["retry_backoff"], max_wait=values["api_max_wait"]),
         extra_trailers=extra,
         allow_downgrade=bool(values.get("allow_downgrade")),
@@ -86,8 +84,9 @@ def request(
 
 
 def run_source(ctx: Context, values: Values) -> message.Source:
-    """The run context (GITHUB_*) and the source commit's time: the one place both are read."""
-    source = message.Source.from_environ(ctx.environ)
+    """The run (`ctx.run`) and the source commit's time: the one place both are read."""
+    run = ctx.run
+    source = message.Source(run.repository, run.sha, run.actor, run.run_url, run.server_url)
     given = str(values.get("source_time") or "")
     if given or not _COMMIT.fullmatch(source.commit):
         return replace(source, time=given)
@@ -96,7 +95,7 @@ def run_source(ctx: Context, values: Values) -> message.Source:
 
 def _git_time(ctx: Context, commit: str) -> str:
     """The committer time of `commit` in the app checkout (GITHUB_WORKSPACE, else the cwd)."""
-    where = Path(ctx.environ.get("GITHUB_WORKSPACE") or ctx.cwd)
+    where = Path(ctx.run.workspace or ctx.cwd)
     git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=where)
     try:
         text = git.log("%cI", "-1", commit, "--")
@@ -119,24 +118,17 @@ def _event_time(run: RunContext, commit: str) -> str:
 def services(ctx: Context) -> writeback.Services:
     from gitops_ci.engines.writeback import core as writeback
 
-    return writeback.Services(redactor=ctx.console.redactor, environ=ctx.environ, log=ctx.console.info)
-
-
-def render_settings(ctx: Context, values: Values) -> render_check.Settings:
-    """The render check as the edit mode and local rollback run it (the write-back builds its
-    own from its Services)."""
-    from gitops_ci.engines.bump import render_check  # here: it loads the YAML parser and the engine
-
-    return render_check.Settings(values["render_check"], ctx.console.redactor, ctx.environ, ctx.console.debug)
+    console = ctx.console
+    return writeback.Services(console.redactor, ctx.environ, log=console.info, warn=console.warning)
 
 
 def run(ctx: Context, values: Values) -> int:
     """bump-manifest --mode commit or pr."""
     from gitops_ci.engines.writeback import core as writeback
 
-    inputs = bump_options.edit_inputs(ctx, values)
-    req = request(ctx, values, inputs.targets, inputs.scope)
-    if not req.allow_downgrade and not req.source.time:
+    edit = bump_options.edit_inputs(ctx, values)
+    inputs = writeback_inputs(ctx, values, edit.targets, edit.scope)
+    if not inputs.allow_downgrade and not inputs.source.time:
         ctx.console.annotate(
             Annotation(
                 "notice",
@@ -145,7 +137,7 @@ def run(ctx: Context, values: Values) -> int:
                 "GITHUB_WORKSPACE) to turn the downgrade check on",
             )
         )
-    report(ctx.console, writeback.run(req, services(ctx)), dry_run=req.dry_run)
+    report(ctx.console, writeback.run(inputs, services(ctx)), dry_run=inputs.dry_run)
     return 0
 
 

@@ -59,7 +59,7 @@ def _restored(run: message.Source, restored: history.Deployment | None) -> messa
 
 
 def _remote(ctx: Context, values: Values, scope: Scope) -> int:
-    probe = bump_writeback.request(ctx, values, (Target(values["image"], "probe"),), scope)
+    probe = bump_writeback.writeback_inputs(ctx, values, (Target(values["image"], "probe"),), scope)
     with tempfile.TemporaryDirectory(prefix="gitops-ci-history-") as tmp:
         git = Git(
             url=probe.repo_url,
@@ -81,10 +81,11 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
     # A rollback replaces a newer build by design: the downgrade guard is off.
     allowed = {**values, "allow_downgrade": True}
-    req = bump_writeback.request(ctx, allowed, (target,), scope, (("Rollback-Of", current.infra_commit),))
-    req = replace(req, source=_restored(req.source, restored))
-    result = writeback.run(req, bump_writeback.services(ctx))
-    bump_writeback.report(ctx.console, result, dry_run=req.dry_run)
+    extra = (("Rollback-Of", current.infra_commit),)
+    inputs = bump_writeback.writeback_inputs(ctx, allowed, (target,), scope, extra)
+    inputs = replace(inputs, source=_restored(inputs.source, restored))
+    result = writeback.run(inputs, bump_writeback.services(ctx))
+    bump_writeback.report(ctx.console, result, dry_run=inputs.dry_run)
     return 0
 
 
@@ -94,7 +95,8 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
 
     target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
-    plan = render_check.check(infra_dir, plan, (target,), scope, bump_writeback.render_settings(ctx, values))
+    services = bump_options.edit_services(ctx)
+    plan = render_check.check(infra_dir, plan, (target,), scope, values["render_check"], services)
     result = writeback.Result(
         plan.changed,
         files=plan.files,

@@ -1,5 +1,6 @@
-"""The bump engine: `plan()` reads the infra dir and computes every file's new bytes;
-`apply()` writes a plan all-or-nothing. Neither prints nor reads the environment."""
+"""The edit engine: `plan()` reads the infra dir and computes every file's new bytes;
+`apply()` writes a plan all-or-nothing; `run()` is an edit in place: plan, the "pinned
+nowhere" decision, the render check, apply. None prints or reads the environment."""
 
 from __future__ import annotations
 
@@ -7,16 +8,31 @@ import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from gitops_ci.engines.bump import argocd
+from gitops_ci.engines.bump import argocd, render_check
 from gitops_ci.engines.bump.edit import FileResult, Invalid
 from gitops_ci.engines.bump.files import check_infra_dir, discover
-from gitops_ci.engines.bump.model import Plan, Scope, Skipped, Target
+from gitops_ci.engines.bump.model import Inputs, Plan, Result, Scope, Services, Skipped, Target
 from gitops_ci.engines.bump.reference import check_target, parse_reference
 from gitops_ci.engines.bump.scan import scan
 from gitops_ci.engines.bump.write import write_all
 from gitops_ci.errors import UserError
 
 _IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
+FOUND_LIMIT = 20  # image repositories named in the "pinned nowhere" message
+
+
+def run(inputs: Inputs, services: Services) -> Result:
+    """Edit the infra dir in place (with ``dry_run``, only plan and check): a target pinned
+    nowhere in scope stops the run (``on_missing="fail"``) or is a warning (``"warn"``)."""
+    found = plan(inputs.infra_dir, inputs.targets, inputs.scope, inputs.on_invalid, services.reveal)
+    if found.matched == 0:
+        _missing(inputs, found, services)
+    checked = render_check.check(
+        inputs.infra_dir, found, inputs.targets, inputs.scope, inputs.render_check, services
+    )
+    if not inputs.dry_run:
+        apply(inputs.infra_dir, checked)
+    return Result(checked, written=checked.changed and not inputs.dry_run)
 
 
 def plan(
@@ -86,6 +102,34 @@ def _check_invalid(invalid: list[Invalid], on_invalid: str) -> None:
         fix="fix the YAML at the lines shown, leave the files out with --path, "
         "or pass --on-invalid skip to leave them untouched; nothing was written",
     )
+
+
+def _missing(inputs: Inputs, plan: Plan, services: Services) -> None:
+    images = ", ".join(t.repository for t in inputs.targets)
+    where = _searched(inputs.infra_dir, inputs.scope)
+    shown = list(plan.found_images[:FOUND_LIMIT]) + (["..."] if len(plan.found_images) > FOUND_LIMIT else [])
+    seen = "images found there: " + ", ".join(shown) if shown else "no image references were found there"
+    if inputs.on_missing == "warn":
+        services.warn(f"{images} is pinned nowhere in {where}; {seen}")
+        return
+    raise UserError(
+        f"{images} is pinned nowhere in {where}",
+        why=seen,
+        fix="check the image name (compare with the images found), widen --path/--environment, "
+        "or pass --on-missing warn if this repo may not use the image yet",
+    )
+
+
+def _searched(infra_dir: Path, scope: Scope) -> str:
+    parts = [str(infra_dir)]
+    if scope.paths:
+        parts.append("paths " + ", ".join(scope.paths))
+    if scope.environment:
+        parts.append(f"environment {scope.environment}")
+    for label, values in (("kinds", scope.kinds), ("names", scope.names), ("containers", scope.containers)):
+        if values:
+            parts.append(f"{label} {', '.join(values)}")
+    return " (".join(parts[:1]) + (" (" + "; ".join(parts[1:]) + ")" if len(parts) > 1 else "")
 
 
 def _merge(total: FileResult, result: FileResult) -> None:

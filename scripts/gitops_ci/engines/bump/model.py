@@ -1,12 +1,18 @@
-"""The bump engine's data model: what to pin, where to look, and what changed.
+"""The edit engine's data model: what to pin, where to look, and what changed; the engine's
+Inputs, Services and Result.
 
-The engine is pure: `engine.plan()` reads files and returns a Plan; `engine.apply()` writes
-a Plan's edits all-or-nothing. The write-back (commit / pull request) only uses these types.
+`engine.plan()` reads files and returns a Plan; `engine.apply()` writes a Plan's edits
+all-or-nothing; `engine.run()` does both around the render check. The write-back (commit /
+pull request) uses `plan`, `apply`, the render check and these types.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from gitops_ci.secrets import Redactor
 
 # The render-check input's values (bump/render_check.py); here, so declaring the option loads
 # no YAML parser or engine.
@@ -110,3 +116,36 @@ class Plan:
     @property
     def files(self) -> tuple[str, ...]:
         return tuple(edit.file for edit in self.edits)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """An edit of the infra dir in place, parsed once."""
+
+    infra_dir: Path
+    targets: tuple[Target, ...]
+    scope: Scope = Scope()
+    on_missing: str = "fail"  # fail | warn: no target is pinned anywhere in scope
+    on_invalid: str = "fail"  # fail | skip: a file that is not valid YAML mentions a target
+    dry_run: bool = False
+    render_check: str = "auto"  # RENDER_CHECK_MODES: see render_check.py
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the edit engine uses from outside: the renderer's processes get `environ` (PATH,
+    HOME, ...) and the `redactor`; `log` and `warn` are where it reports."""
+
+    redactor: Redactor
+    environ: Mapping[str, str]
+    log: Callable[[str], None]
+    warn: Callable[[str], None]
+    # Makes folders present before they are read or rendered: a sparse clone (--path) checks
+    # out only the paths in scope and render_check.SPARSE_PATTERNS, the rest on demand.
+    reveal: Callable[[Sequence[str]], None] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    plan: Plan  # render-checked
+    written: bool = False  # the plan's edits are in the infra dir (not a dry run, something changed)

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from ruamel.yaml.error import YAMLError
 
@@ -32,6 +32,7 @@ from gitops_ci.engines.bump.model import (
     RenderedRoot,
     Running,
     Scope,
+    Services,
     Target,
 )
 from gitops_ci.engines.bump.reference import last_component, normalize_name, parse_reference
@@ -39,7 +40,6 @@ from gitops_ci.engines.bump.shapes import CONTAINER_LISTS, KUSTOMIZATION_FILES
 from gitops_ci.engines.bump.yamldoc import loader
 from gitops_ci.engines.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
-from gitops_ci.secrets import Redactor
 
 MODES = RENDER_CHECK_MODES
 RENDERERS = (("kustomize", "build"), ("kubectl", "kustomize"))  # the standalone tool first
@@ -49,20 +49,10 @@ SPARSE_PATTERNS = tuple(sorted(KUSTOMIZATION_FILES))  # non-cone: these names in
 _KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] "command failed" err="(.*)"$', re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Settings:
-    mode: str  # auto (when a renderer is on PATH) | true (one must be) | false
-    redactor: Redactor
-    environ: Mapping[str, str] | None = None  # for the renderer (PATH, HOME); None: os.environ
-    log: Callable[[str], None] | None = None
-    # Makes folders present before they are rendered: a sparse clone (--path) checks out only
-    # the paths in scope and SPARSE_PATTERNS, and the roots' folders on demand.
-    reveal: Callable[[Sequence[str]], None] | None = None
-
-    @property
-    def active(self) -> bool:
-        """Whether the check will render (or fail for want of a renderer)."""
-        return self.mode == "true" or (self.mode == "auto" and find_renderer(self.environ) is not None)
+def active(mode: str, environ: Mapping[str, str]) -> bool:
+    """Whether the check will render (or fail for want of a renderer): mode auto (when a
+    renderer is on PATH), true (one must be) or false."""
+    return mode == "true" or (mode == "auto" and find_renderer(environ) is not None)
 
 
 @dataclass(frozen=True)
@@ -84,14 +74,16 @@ class Build:
     error: str = ""
 
 
-def check(infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, settings: Settings) -> Plan:
-    """``plan`` with what the render check saw; a UserError when the edit would not reach
-    what a kustomization renders. Reads ``infra_dir``, never writes it."""
-    if settings.mode == "false":
+def check(
+    infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, mode: str, services: Services
+) -> Plan:
+    """``plan`` with what the render check saw (``mode`` as in `active`); a UserError when the
+    edit would not reach what a kustomization renders. Reads ``infra_dir``, never writes it."""
+    if mode == "false":
         return replace(plan, render=RenderCheck(note="off (render-check: false)"))
-    renderer = find_renderer(settings.environ)
+    renderer = find_renderer(services.environ)
     if renderer is None:
-        if settings.mode == "true":
+        if mode == "true":
             raise UserError(
                 "render-check is true, but neither `kustomize` nor `kubectl` is on PATH",
                 why="the render check builds kustomizations with `kustomize build` or `kubectl kustomize`",
@@ -107,10 +99,10 @@ def check(infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, 
     if not roots:
         return replace(plan, render=RenderCheck(name, note="no kustomization includes a changed file"))
     folders = _outermost(sorted({member for root in roots for member in tree.closure(root)}))
-    if settings.reveal is not None:
-        settings.reveal(folders)
+    if services.reveal is not None:
+        services.reveal(folders)
     wanted = tuple(sorted({last_component(t.repository) for t in targets}))
-    before, after = _render(tree, roots, folders, plan.edits, renderer, settings, wanted)
+    before, after = _render(tree, roots, folders, plan.edits, renderer, services, wanted)
     results = [_compare(tree, root, b, a, targets, scope) for root, b, a in zip(roots, before, after)]
     problems = [problem for _, found in results for problem in found]
     if problems:
@@ -118,9 +110,9 @@ def check(infra_dir: Path, plan: Plan, targets: Sequence[Target], scope: Scope, 
     return replace(plan, render=RenderCheck(name, roots=tuple(rendered for rendered, _ in results)))
 
 
-def find_renderer(environ: Mapping[str, str] | None) -> tuple[str, str] | None:
+def find_renderer(environ: Mapping[str, str]) -> tuple[str, str] | None:
     """(path of the tool, its subcommand), as `proc` looks programs up."""
-    search = (os.environ if environ is None else environ).get("PATH")
+    search = environ.get("PATH")
     for program, subcommand in RENDERERS:
         path = shutil.which(program, path=search)
         if path:
@@ -135,7 +127,7 @@ def _render(
     folders: Sequence[str],
     edits: Sequence[FileEdit],
     renderer: tuple[str, str],
-    settings: Settings,
+    services: Services,
     wanted: Sequence[str],
 ) -> tuple[list[Build], list[Build]]:
     """Every root built before and after the edit. Most of a build's time is the renderer's
@@ -148,24 +140,24 @@ def _render(
         bases = (tree.root, copy)
         joint = [_wrap(base, roots, Path(tmp) / f"wrap-{side}") for side, base in enumerate(bases)]
         jobs = [
-            proc.Job((*renderer, str(wrapper)), cwd=str(wrapper), env=settings.environ, timeout=TIMEOUT)
+            proc.Job((*renderer, str(wrapper)), cwd=str(wrapper), env=services.environ, timeout=TIMEOUT)
             for wrapper in joint
         ]
-        done = proc.run_concurrently(jobs, redactor=settings.redactor, log=settings.log, max_workers=WORKERS)
+        done = proc.run_concurrently(jobs, redactor=services.redactor, log=services.log, max_workers=WORKERS)
         before, after = (_split(result, len(roots), wanted) for result in done)
         if before is None or after is None:  # both sides the same way, so they compare alike
-            before, after = (_render_each(base, roots, renderer, settings, wanted) for base in bases)
+            before, after = (_render_each(base, roots, renderer, services, wanted) for base in bases)
     return before, after
 
 
 def _render_each(
-    base: Path, roots: Sequence[str], renderer: tuple[str, str], settings: Settings, wanted: Sequence[str]
+    base: Path, roots: Sequence[str], renderer: tuple[str, str], services: Services, wanted: Sequence[str]
 ) -> list[Build]:
     jobs = [
-        proc.Job((*renderer, str(base / root)), cwd=str(base), env=settings.environ, timeout=TIMEOUT)
+        proc.Job((*renderer, str(base / root)), cwd=str(base), env=services.environ, timeout=TIMEOUT)
         for root in roots
     ]
-    done = proc.run_concurrently(jobs, redactor=settings.redactor, log=settings.log, max_workers=WORKERS)
+    done = proc.run_concurrently(jobs, redactor=services.redactor, log=services.log, max_workers=WORKERS)
     # Paths in kustomize's errors, relative to the infra dir (the copy's never shown).
     return [_build(result, str(base) + os.sep, wanted) for result in done]
 

@@ -3,7 +3,7 @@
 A rejected push means another pipeline got there first: fetch the new head, plan and apply the
 edit again on it (never rebase a stale commit) and retry after a jittered backoff; when the new
 head already pins the target, finish as a no-op. Every attempt first asks the downgrade guard
-(`bump.downgrade`) which targets the head already runs a newer build of, and leaves those out.
+(`downgrade`) which targets the head already runs a newer build of, and leaves those out.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from gitops_ci.engines.writeback import downgrade, history, message
 from gitops_ci.engines.bump import core as engine, render_check
 from gitops_ci.engines.writeback.message import Source
 from gitops_ci.engines.bump.model import Change, Plan, RenderCheck, Scope, Skipped, Target
+from gitops_ci.engines.bump.model import Services as EditServices
 from gitops_ci.errors import UserError
 from gitops_ci.doors.git import Git, Identity
 from gitops_ci.doors.github_api import GitHubApi, PullInfo, RetryPolicy
@@ -28,7 +29,9 @@ BACKOFF_CAP = 30.0
 
 
 @dataclass(frozen=True)
-class Request:
+class Inputs:
+    """A write-back, parsed: where to, what to pin, and how to commit, push and open the PR."""
+
     mode: str  # commit | pr
     repo_url: str
     full_name: str  # OWNER/NAME when known (needed for pr mode), else ""
@@ -81,8 +84,9 @@ class Result:
 @dataclass(frozen=True)
 class Services:
     redactor: Redactor
-    environ: Mapping[str, str]  # for the git subprocesses (PATH, HOME, ...)
+    environ: Mapping[str, str]  # for the git and renderer subprocesses (PATH, HOME, ...)
     log: Callable[[str], None]
+    warn: Callable[[str], None]
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -105,46 +109,46 @@ def resolve_repo(infra_repo: str, server_url: str) -> tuple[str, str]:
     return f"{server_url.rstrip('/')}/{parts[0]}/{parts[1]}.git", "/".join(parts)
 
 
-def run(req: Request, svc: Services) -> Result:
-    if req.mode == "pr" and not req.full_name:
+def run(inputs: Inputs, services: Services) -> Result:
+    if inputs.mode == "pr" and not inputs.full_name:
         raise UserError(
             "pr mode needs the infra repo as OWNER/NAME on the GitHub server",
             fix="pass --infra-repo OWNER/NAME (GITHUB_SERVER_URL selects GHES), or use --mode commit",
         )
     with tempfile.TemporaryDirectory(prefix="gitops-ci-infra-", ignore_cleanup_errors=True) as tmp:
         git = Git(
-            url=req.repo_url,
-            token=req.token,
-            redactor=svc.redactor,
-            environ=svc.environ,
+            url=inputs.repo_url,
+            token=inputs.token,
+            redactor=services.redactor,
+            environ=services.environ,
             workdir=Path(tmp) / "infra",
-            log=svc.log,
-            username=req.username,
+            log=services.log,
+            username=inputs.username,
         )
-        return run_commit(req, svc, git) if req.mode == "commit" else run_pr(req, svc, git)
+        return run_commit(inputs, services, git) if inputs.mode == "commit" else run_pr(inputs, services, git)
 
 
 # -- commit mode -------------------------------------------------------------------------
-def run_commit(req: Request, svc: Services, git: Git) -> Result:
-    base = req.base_branch or git.default_branch()
-    git.clone(base, sparse=_sparse(req, svc), depth=history_depth(req))
-    for attempt in range(1, req.attempts + 1):
-        plan, narrowed, held = plan_guarded(git, req, svc)
-        if not plan.changed or req.dry_run:
+def run_commit(inputs: Inputs, svc: Services, git: Git) -> Result:
+    base = inputs.base_branch or git.default_branch()
+    git.clone(base, sparse=_sparse(inputs, svc), depth=history_depth(inputs))
+    for attempt in range(1, inputs.attempts + 1):
+        plan, narrowed, held = plan_guarded(git, inputs, svc)
+        if not plan.changed or inputs.dry_run:
             return replace(_unpushed(plan, git, attempt), held=held)
         sha = _commit(narrowed, git, plan)
         if git.push(base).ok:
             svc.log(f"pushed {sha[:12]} to {base} (attempt {attempt})")
             return replace(_pushed(plan, sha, attempt), held=held)
         svc.log(f"push to {base} rejected: the branch moved; re-applying the edit on its new head")
-        _wait_and_refresh(req, svc, git, base, attempt)
-    raise _gave_up(req, base)
+        _wait_and_refresh(inputs, svc, git, base, attempt)
+    raise _gave_up(inputs, base)
 
 
-def _wait_and_refresh(req: Request, svc: Services, git: Git, base: str, attempt: int) -> None:
-    if attempt < req.attempts:
-        svc.sleep(backoff(req.backoff, attempt))
-    head = git.fetch(base, depth=history_depth(req))
+def _wait_and_refresh(inputs: Inputs, svc: Services, git: Git, base: str, attempt: int) -> None:
+    if attempt < inputs.attempts:
+        svc.sleep(backoff(inputs.backoff, attempt))
+    head = git.fetch(base, depth=history_depth(inputs))
     if head is None:
         raise UserError(f"branch {base!r} disappeared from the infra repo while pushing")
     git.reset_to(head, branch=base)
@@ -158,37 +162,37 @@ def backoff(base: float, attempt: int) -> float:
     return random.uniform(min(base / 2, ceiling), ceiling)
 
 
-def _gave_up(req: Request, branch: str) -> UserError:
+def _gave_up(inputs: Inputs, branch: str) -> UserError:
     return UserError(
-        f"could not push to {branch!r} after {req.attempts} attempts",
+        f"could not push to {branch!r} after {inputs.attempts} attempts",
         why="other pipelines kept moving the branch between our fetch and our push",
         fix="raise push-attempts, or serialise the jobs that bump this repo (a `concurrency:` group)",
     )
 
 
 # -- pr mode ---------------------------------------------------------------------------------
-def run_pr(req: Request, svc: Services, git: Git) -> Result:
-    api = GitHubApi(base_url=req.api_url, token=req.token, policy=req.api_policy)
-    base = req.base_branch or api.repository(req.full_name).default_branch
-    git.clone(base, sparse=_sparse(req, svc), depth=history_depth(req))
+def run_pr(inputs: Inputs, svc: Services, git: Git) -> Result:
+    api = GitHubApi(base_url=inputs.api_url, token=inputs.token, policy=inputs.api_policy)
+    base = inputs.base_branch or api.repository(inputs.full_name).default_branch
+    git.clone(base, sparse=_sparse(inputs, svc), depth=history_depth(inputs))
     base_head = git.rev_parse("HEAD")
-    plan, narrowed, held = plan_guarded(git, req, svc)
+    plan, narrowed, held = plan_guarded(git, inputs, svc)
     # The branch is named after every target, so a run keeps its PR when one image is held.
     branch = message.branch_name(
-        req.branch_template, message.fields(req.targets, req.environment, req.source)
+        inputs.branch_template, message.fields(inputs.targets, inputs.environment, inputs.source)
     )
-    if not plan.changed or req.dry_run:
+    if not plan.changed or inputs.dry_run:
         unpushed = _unpushed(plan, git, 1)
         return replace(unpushed, branch=branch, commit_sha="" if plan.changed else base_head, held=held)
     values = message.fields(narrowed.targets, narrowed.environment, narrowed.source)
     sha = _commit(narrowed, git, plan)
     sha, pushed, attempts = _push_branch(narrowed, svc, git, branch, base_head)
-    title = svc.redactor.redact(message.render(req.message_template, values, name="message-template"))
+    title = svc.redactor.redact(message.render(inputs.message_template, values, name="message-template"))
     body = svc.redactor.redact(
-        message.pr_body(plan, message.unified_diff(plan.edits), req.source, _trailers(narrowed))
+        message.pr_body(plan, message.unified_diff(plan.edits), inputs.source, _trailers(narrowed))
     )
-    pull, operation = _open_or_update(req, api, branch, base, title, body, pushed)
-    warnings = _decorate(req, api, pull.number)
+    pull, operation = _open_or_update(inputs, api, branch, base, title, body, pushed)
+    warnings = _decorate(inputs, api, pull.number)
     return Result(
         True,
         sha,
@@ -207,9 +211,11 @@ def run_pr(req: Request, svc: Services, git: Git) -> Result:
     )
 
 
-def _push_branch(req: Request, svc: Services, git: Git, branch: str, base_head: str) -> tuple[str, bool, int]:
+def _push_branch(
+    inputs: Inputs, svc: Services, git: Git, branch: str, base_head: str
+) -> tuple[str, bool, int]:
     """Force the PR branch to our commit, with lease; skip when it already holds the same change."""
-    for attempt in range(1, req.attempts + 1):
+    for attempt in range(1, inputs.attempts + 1):
         remote = git.remote_sha(branch)
         if remote and _same_change(git, branch, base_head):
             svc.log(f"branch {branch} already holds this change at {remote[:12]}")
@@ -218,8 +224,8 @@ def _push_branch(req: Request, svc: Services, git: Git, branch: str, base_head: 
             svc.log(f"pushed {branch} (attempt {attempt})")
             return git.rev_parse("HEAD"), True, attempt
         svc.log(f"push to {branch} rejected (lease lost); retrying")
-        svc.sleep(backoff(req.backoff, attempt))
-    raise _gave_up(req, branch)
+        svc.sleep(backoff(inputs.backoff, attempt))
+    raise _gave_up(inputs, branch)
 
 
 def _same_change(git: Git, branch: str, base_head: str) -> bool:
@@ -231,106 +237,111 @@ def _same_change(git: Git, branch: str, base_head: str) -> bool:
 
 
 def _open_or_update(
-    req: Request, api: GitHubApi, branch: str, base: str, title: str, body: str, pushed: bool
+    inputs: Inputs, api: GitHubApi, branch: str, base: str, title: str, body: str, pushed: bool
 ) -> tuple[PullInfo, str]:
-    existing = api.find_open_pull(req.full_name, branch, base)
+    existing = api.find_open_pull(inputs.full_name, branch, base)
     if existing is None:
         return (
-            api.create_pull(req.full_name, base=base, head=branch, title=title, body=body, draft=req.draft),
+            api.create_pull(
+                inputs.full_name, base=base, head=branch, title=title, body=body, draft=inputs.draft
+            ),
             "created",
         )
     if not pushed and existing.title == title and existing.body.strip() == body.strip():
         return existing, "none"
-    return api.update_pull(req.full_name, existing.number, title=title, body=body), "updated"
+    return api.update_pull(inputs.full_name, existing.number, title=title, body=body), "updated"
 
 
-def _decorate(req: Request, api: GitHubApi, number: int) -> tuple[str, ...]:
-    if req.labels:
-        api.add_labels(req.full_name, number, req.labels)
-    if req.reviewers or req.team_reviewers:
-        api.request_reviewers(req.full_name, number, req.reviewers, req.team_reviewers)
-    warning = api.enable_auto_merge(req.full_name, number) if req.auto_merge else None
+def _decorate(inputs: Inputs, api: GitHubApi, number: int) -> tuple[str, ...]:
+    if inputs.labels:
+        api.add_labels(inputs.full_name, number, inputs.labels)
+    if inputs.reviewers or inputs.team_reviewers:
+        api.request_reviewers(inputs.full_name, number, inputs.reviewers, inputs.team_reviewers)
+    warning = api.enable_auto_merge(inputs.full_name, number) if inputs.auto_merge else None
     return (warning,) if warning else ()
 
 
 # -- shared ----------------------------------------------------------------------------------
-def plan_or_fail(git: Git, req: Request, svc: Services) -> Plan:
+def plan_or_fail(git: Git, inputs: Inputs, svc: Services) -> Plan:
     """The plan on the clone as it is, render-checked: the one point of both modes (and of
     every retry) where the edit is known and nothing is written, committed or pushed."""
     assert git.workdir is not None
-    settings = _render_settings(req, svc, git)
-    plan = engine.plan(git.workdir, req.targets, req.scope, req.on_invalid, settings.reveal)
-    if plan.matched == 0 and req.on_missing == "fail":
+    edit = _edit_services(inputs, svc, git)
+    plan = engine.plan(git.workdir, inputs.targets, inputs.scope, inputs.on_invalid, edit.reveal)
+    if plan.matched == 0 and inputs.on_missing == "fail":
         found = ", ".join(plan.found_images[:20]) or "no image references at all"
         raise UserError(
-            "the infra repo pins none of: " + ", ".join(t.repository for t in req.targets),
-            why=f"searched {', '.join(req.scope.paths) or 'every YAML file'}"
-            + (f" in environment {req.scope.environment!r}" if req.scope.environment else "")
+            "the infra repo pins none of: " + ", ".join(t.repository for t in inputs.targets),
+            why=f"searched {', '.join(inputs.scope.paths) or 'every YAML file'}"
+            + (f" in environment {inputs.scope.environment!r}" if inputs.scope.environment else "")
             + f"; images found there: {found}",
             fix="check --image (the repository, without tag), --path and --environment; nothing was pushed",
         )
-    return render_check.check(git.workdir, plan, req.targets, req.scope, settings)
+    return render_check.check(git.workdir, plan, inputs.targets, inputs.scope, inputs.render_check, edit)
 
 
-def _render_settings(req: Request, svc: Services, git: Git | None = None) -> render_check.Settings:
+def _edit_services(inputs: Inputs, svc: Services, git: Git) -> EditServices:
+    """The edit engine's Services on the clone: a sparse one (--path) shows more folders on demand."""
+
     def reveal(folders: Sequence[str]) -> None:
-        assert git is not None
         git.sparse_add([f"/{folder}/" if folder != "." else "/*" for folder in folders])
 
-    sparse = git is not None and bool(req.scope.paths)
-    return render_check.Settings(
-        req.render_check, svc.redactor, svc.environ, svc.log, reveal=reveal if sparse else None
-    )
+    sparse = bool(inputs.scope.paths)
+    return EditServices(svc.redactor, svc.environ, svc.log, svc.warn, reveal=reveal if sparse else None)
 
 
-def _sparse(req: Request, svc: Services) -> tuple[str, ...]:
+def _sparse(inputs: Inputs, svc: Services) -> tuple[str, ...]:
     """The paths in scope; with the render check, every kustomization file too (the rest of
     the folders it renders comes when they are known)."""
-    patterns = sparse_patterns(req.scope)
-    if patterns and _render_settings(req, svc).active:
+    patterns = sparse_patterns(inputs.scope)
+    if patterns and render_check.active(inputs.render_check, svc.environ):
         patterns += render_check.SPARSE_PATTERNS
     return patterns
 
 
-def history_depth(req: Request) -> int | None:
+def history_depth(inputs: Inputs) -> int | None:
     """The whole history (commits and trees, no blobs) when the guard must read its trailers."""
-    return None if guarding(req) else 1
+    return None if guarding(inputs) else 1
 
 
-def guarding(req: Request) -> bool:
-    return not req.allow_downgrade and bool(req.source.time)
+def guarding(inputs: Inputs) -> bool:
+    return not inputs.allow_downgrade and bool(inputs.source.time)
 
 
-def plan_guarded(git: Git, req: Request, svc: Services) -> tuple[Plan, Request, tuple[downgrade.Held, ...]]:
+def plan_guarded(git: Git, inputs: Inputs, svc: Services) -> tuple[Plan, Inputs, tuple[downgrade.Held, ...]]:
     """The plan without the targets the head already runs a newer build of, and the request
     narrowed to the targets kept (its commit message and trailers name only those)."""
-    plan = plan_or_fail(git, req, svc)
-    if not guarding(req) or not plan.changed:
-        return plan, req, ()
+    plan = plan_or_fail(git, inputs, svc)
+    if not guarding(inputs) or not plan.changed:
+        return plan, inputs, ()
     assert git.workdir is not None
     deployments = history.parse_log(git.log(history.LOG_FORMAT, "HEAD"))
-    held = downgrade.held(git.workdir, plan, req.targets, req.scope, req.environment, req.source, deployments)
+    held = downgrade.held(
+        git.workdir, plan, inputs.targets, inputs.scope, inputs.environment, inputs.source, deployments
+    )
     if not held:
-        return plan, req, ()
-    kept = tuple(t for t in req.targets if t not in {h.target for h in held})
-    narrowed = replace(req, targets=kept)
+        return plan, inputs, ()
+    kept = tuple(t for t in inputs.targets if t not in {h.target for h in held})
+    narrowed = replace(inputs, targets=kept)
     if not kept:
         return Plan(skipped=plan.skipped, matched=plan.matched), narrowed, held
     return plan_or_fail(git, narrowed, svc), narrowed, held
 
 
-def _commit(req: Request, git: Git, plan: Plan) -> str:
+def _commit(inputs: Inputs, git: Git, plan: Plan) -> str:
     assert git.workdir is not None
     engine.apply(git.workdir, plan)
     git.add(plan.files)
-    values = message.fields(req.targets, req.environment, req.source)
-    subject = message.render(req.message_template, values, name="message-template")
-    signoff = f"{req.identity.name} <{req.identity.email}>" if req.signoff else ""
-    return git.commit(message.commit_message(subject, plan, _trailers(req), signoff), identity=req.identity)
+    values = message.fields(inputs.targets, inputs.environment, inputs.source)
+    subject = message.render(inputs.message_template, values, name="message-template")
+    signoff = f"{inputs.identity.name} <{inputs.identity.email}>" if inputs.signoff else ""
+    return git.commit(
+        message.commit_message(subject, plan, _trailers(inputs), signoff), identity=inputs.identity
+    )
 
 
-def _trailers(req: Request) -> list[tuple[str, str]]:
-    return message.trailers(req.targets, req.environment, req.source, req.extra_trailers)
+def _trailers(inputs: Inputs) -> list[tuple[str, str]]:
+    return message.trailers(inputs.targets, inputs.environment, inputs.source, inputs.extra_trailers)
 
 
 def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:

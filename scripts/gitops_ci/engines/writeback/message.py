@@ -10,7 +10,6 @@ from typing import Mapping, Sequence
 
 from gitops_ci.engines.bump.model import FileEdit, Plan, Target
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import scrub
 
 DEFAULT_MESSAGE = "Deploy {image_name}:{tag}{to_environment}"
 DEFAULT_BRANCH = "gitops-ci/{environment}/{image_name}"
@@ -24,7 +23,8 @@ PLACEHOLDERS = (
 
 @dataclass(frozen=True)
 class Source:
-    """Where the deployment comes from: the app repo's run, as the runner's GITHUB_* describe it."""
+    """Where the deployment comes from: the app repo's run (the command fills it from the run
+    context; scrubbed there)."""
 
     repository: str = ""
     commit: str = ""
@@ -32,18 +32,6 @@ class Source:
     run_url: str = ""
     server_url: str = "https://github.com"
     time: str = ""  # the source commit's time, UTC ISO 8601 (`iso_utc`); "" when unknown
-
-    @staticmethod
-    def from_environ(environ: Mapping[str, str]) -> "Source":
-        """The GITHUB_* values, scrubbed: text that is not UTF-8 becomes U+FFFD (see `scrub`)."""
-
-        def get(name: str) -> str:
-            return scrub(environ.get(name, ""))
-
-        server = get("GITHUB_SERVER_URL") or "https://github.com"
-        repo, run_id = get("GITHUB_REPOSITORY"), get("GITHUB_RUN_ID")
-        run_url = f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else ""
-        return Source(repo, get("GITHUB_SHA"), get("GITHUB_ACTOR"), run_url, server)
 
     def commit_url(self) -> str:
         if not (self.repository and self.commit):
