@@ -84,12 +84,7 @@ def check(
     renderer = find_renderer(services.environ)
     if renderer is None:
         if mode == "true":
-            raise UserError(
-                "render-check is true, but neither `kustomize` nor `kubectl` is on PATH",
-                why="the render check builds kustomizations with `kustomize build` or `kubectl kustomize`",
-                fix="install kubectl or kustomize on the runner (GitHub's hosted runners have both), "
-                "or set render-check: auto to skip the check where neither is found",
-            )
+            raise _no_renderer()
         return replace(plan, render=RenderCheck(note="skipped: neither kustomize nor kubectl is on PATH"))
     name = f"{Path(renderer[0]).name} {renderer[1]}"
     if not plan.edits:
@@ -385,6 +380,15 @@ def _patch_with(tree: Tree, patches: Sequence[Patch], needle: str) -> tuple[str,
         if needle in tree.patch_text(patch):
             return patch.file, "a patch" if patch.text is None else "an inline patch in it"
     return None
+
+
+def _no_renderer() -> UserError:
+    return UserError(
+        "render-check is true, but neither `kustomize` nor `kubectl` is on PATH",
+        why="the render check builds kustomizations with `kustomize build` or `kubectl kustomize`",
+        fix="install kubectl or kustomize on the runner (GitHub's hosted runners have both), "
+        "or set render-check: auto to skip the check where neither is found",
+    )
 
 
 def _refusal(problems: Sequence[str]) -> UserError:

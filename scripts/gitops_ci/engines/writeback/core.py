@@ -193,22 +193,8 @@ def run_pr(inputs: Inputs, svc: Services, git: Git) -> Result:
     )
     pull, operation = _open_or_update(inputs, api, branch, base, title, body, pushed)
     warnings = _decorate(inputs, api, pull.number)
-    return Result(
-        True,
-        sha,
-        pull.number,
-        pull.url,
-        operation,
-        branch,
-        plan.files,
-        plan.changes,
-        plan.skipped,
-        message.unified_diff(plan.edits),
-        attempts,
-        warnings,
-        held,
-        plan.render,
-    )
+    result = replace(_pushed(plan, sha, attempts), branch=branch, warnings=warnings, held=held)
+    return replace(result, pr_number=pull.number, pr_url=pull.url, pr_operation=operation)
 
 
 def _push_branch(
