@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_ci.doors.http import RetryPolicy
-
 STATUSES = ("success", "failure", "cancelled")
 # A step's outcome as GitHub gives it (steps.<id>.outcome, needs.<job>.result); "" = not run.
 OUTCOMES = ("success", "failure", "cancelled", "skipped", "")
@@ -91,7 +89,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class NotifyInputs:
+class Inputs:
     channel: str  # a registry name or "auto"
     status: str
     run: RunInfo
@@ -100,12 +98,10 @@ class NotifyInputs:
     text: str = ""  # template
     mentions: tuple[str, ...] = ()
     dry_run: bool = False
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
-    proxies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
-class NotifyResult:
+class Result:
     channel: str
     payload: dict[str, Any]
     delivered: bool
