@@ -27,7 +27,7 @@ from gitops_ci.inputs import (
 )
 from gitops_ci.engines.notify import core, template
 from gitops_ci.engines.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, Inputs, RunInfo, Target
-from gitops_ci.engines.notify.channels import CHANNELS
+from gitops_ci.engines.notify.channels import CHANNELS, settings
 from gitops_ci.secrets import split_userinfo, url_secrets, userinfo_secrets
 
 DELIVERY_SECONDS = seconds(3600, positive=True)
@@ -36,14 +36,7 @@ DELIVERY_SECONDS = seconds(3600, positive=True)
 def notify_inputs(ctx: Context, values: Values) -> Inputs:
     if ctx.run.event_error is not None and not values["commit_message"]:
         ctx.console.warning(f"{ctx.run.event_error.what}: the message goes without the commit message")
-    target = Target(
-        webhook_url=values["webhook_url"].strip(),
-        slack_token=values["slack_token"].strip(),
-        slack_channel=values["slack_channel"],
-        slack_thread_ts=values["slack_thread_ts"],
-        slack_api_url=values["slack_api_url"],
-        hmac_secret=values["webhook_secret"],
-    )
+    target = Target(values["webhook_url"].strip(), {s.key: values[s.key] for s in settings()})
     stages = stage_outcomes(values["stage_outcomes"])
     return Inputs(
         channel=values["channel"],
@@ -209,19 +202,7 @@ COMMAND = Command(
             parse_list,
             multiple=True,
         ),
-        Option(
-            "webhook-secret",
-            "shared secret: sign generic webhook bodies with HMAC-SHA256 (X-Gitops-CI-Signature-256)",
-            secret=True,
-        ),
-        Option(
-            "slack-token",
-            "Slack bot token (xoxb-…): post with chat.postMessage instead of a webhook",
-            secret=True,
-        ),
-        Option("slack-channel", "Slack channel ID or name for the bot token"),
-        Option("slack-thread-ts", "Slack thread timestamp to reply in"),
-        Option("slack-api-url", "Slack Web API base URL", parse_http_url, "https://slack.com/api"),
+        *(Option(s.name, s.help, s.kind, s.default, secret=s.secret) for s in settings()),
         Option("timeout", "seconds for delivery, all retries included", DELIVERY_SECONDS, "30"),
         Option(
             "retry-backoff",

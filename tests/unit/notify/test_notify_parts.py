@@ -43,7 +43,7 @@ def test_auto_picks_the_channel_from_the_host(url: str, channel: str) -> None:
 
 
 def test_auto_with_a_bot_token_is_slack_and_without_anything_an_error() -> None:
-    assert registry.pick("auto", Target(slack_token="xoxb-1")) == "slack"
+    assert registry.pick("auto", Target(settings={"slack_token": "xoxb-1"})) == "slack"
     with pytest.raises(UserError, match="cannot choose"):
         registry.pick("auto", Target())
 

@@ -21,8 +21,9 @@ class Services:
 
 def run(inputs: Inputs, services: Services) -> Result:
     target = inputs.target
-    if not inputs.dry_run and inputs.channel == "auto" and not (target.webhook_url or target.slack_token):
-        return Result("auto", {}, False, reason="no webhook URL or Slack bot token given")
+    nowhere = "" if inputs.dry_run or inputs.channel != "auto" else registry.nowhere(target)
+    if nowhere:
+        return Result("auto", {}, False, reason=nowhere)
     name = registry.pick(inputs.channel, target)
     channel = registry.CHANNELS[name]
     channel.check_mentions(inputs.mentions)
@@ -41,5 +42,5 @@ def run(inputs: Inputs, services: Services) -> Result:
 def secret_texts(target: Target) -> list[str]:
     """The secrets of a target, with every secret part of a webhook URL on its own (error texts
     show a URL in pieces, a failing server may echo any of them): see `secrets.url_secrets`."""
-    texts = [target.webhook_url, target.slack_token, target.hmac_secret, *url_secrets(target.webhook_url)]
+    texts = [target.webhook_url, *registry.secrets(target), *url_secrets(target.webhook_url)]
     return [t for t in texts if t]
