@@ -73,7 +73,8 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
         git.clone(probe.base_branch or git.default_branch(), sparse=("/.gitops-ci-none",), depth=None)
         target, current, restored = _choose(read(ctx, git.workdir or Path(tmp)), values)
     ctx.console.info(
-        f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) " f"to {target.reference}"
+        f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) "
+        f"to {target.reference}"
     )
     from gitops_ci.engines.writeback import (
         core as writeback,
