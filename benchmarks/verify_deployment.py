@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 from gitops_ci.doors.http import Http  # noqa: E402
 from gitops_ci.engines.verify import core  # noqa: E402
 from gitops_ci.engines.verify.argocd import ArgoCD  # noqa: E402
-from gitops_ci.engines.verify.model import Target, Timing  # noqa: E402
+from gitops_ci.engines.verify.model import Inputs, Target, Timing  # noqa: E402
 from testing.argocd_fake import TOKEN, FakeArgoCD, application  # noqa: E402
 
 NEW, OLD = "a" * 40, "b" * 40
@@ -43,7 +43,7 @@ def one_run(fake: FakeArgoCD, poll: float, flip_after: float) -> float:
 
     fake.play("shop", frame)
     backend = ArgoCD(fake.url, TOKEN, Http(), poll_interval=poll)
-    result = core.run(Target(NEW, ("shop",)), Timing(30, poll, 60), core.Services(backend))
+    result = core.run(Inputs(Target(NEW, ("shop",)), Timing(30, poll, 60)), core.Services(backend))
     done = time.monotonic()
     assert result.healthy, result.problem
     return done - flip_at

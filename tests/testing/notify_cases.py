@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gitops_ci.doors.http import RetryPolicy
-from gitops_ci.engines.notify.model import NotifyInputs, RunInfo, Target
+from gitops_ci.doors.http import Http, RetryPolicy
+from gitops_ci.engines.notify.core import Services
+from gitops_ci.engines.notify.model import Inputs, RunInfo, Target
 
 SHA = "3f2a9c1e0b7d4a6f8e5c2b1a09d8c7b6a5f4e3d2"
 DIGEST = "sha256:" + "4c" * 32
@@ -45,15 +46,22 @@ HOSTILE_PIECE = (
 HOSTILE = (HOSTILE_PIECE * (20_000 // len(HOSTILE_PIECE) + 1))[:20_000]
 
 
-def inputs(channel: str, status: str, **changes: object) -> NotifyInputs:
+FAST = RetryPolicy(total=5, backoff=0.05, max_backoff=0.2, attempt_timeout=2)
+
+
+def inputs(channel: str, status: str, **changes: object) -> Inputs:
     """A dry run of `channel` for the sample run, with the channel's mentions configured."""
-    base = NotifyInputs(
+    base = Inputs(
         channel=channel,
         status=status,
         run=RUN,
         target=Target(),
         mentions=MENTIONS[channel],
         dry_run=True,
-        policy=RetryPolicy(total=5, backoff=0.05, max_backoff=0.2, attempt_timeout=2),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def services(policy: RetryPolicy = FAST) -> Services:
+    """An HTTP client with quick retries, without a proxy."""
+    return Services(lambda url: Http(policy))

@@ -1,7 +1,8 @@
 """notify: one message to Slack, Teams, Discord or a webhook (issue 7).
 
-The edge: options in, `NotifyInputs` out (the run context from GITHUB_* variables and the event
-file, earlier actions' outputs as inputs); then `deliver.run`, then `notify_report`.
+The edge: options in, the engine's `Inputs` out (the run from `ctx.run`, earlier actions'
+outputs as inputs) and its `Services` (the HTTP client, with the proxy from the environment);
+then `core.run`, then `notify_report`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from gitops_ci.commands import notify_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
-from gitops_ci.doors.http import RetryPolicy
+from gitops_ci.doors.http import Http, RetryPolicy
 from gitops_ci.inputs import (
     Option,
     parse_bool,
@@ -24,31 +25,20 @@ from gitops_ci.inputs import (
     scrub,
     seconds,
 )
-from gitops_ci.engines.notify import core as deliver, template
-from gitops_ci.engines.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, NotifyInputs, RunInfo, Target
-from gitops_ci.engines.notify.channels import CHANNELS
+from gitops_ci.engines.notify import core, template
+from gitops_ci.engines.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, Inputs, RunInfo, Target
+from gitops_ci.engines.notify.channels import CHANNELS, settings
 from gitops_ci.secrets import split_userinfo, url_secrets, userinfo_secrets
 
 DELIVERY_SECONDS = seconds(3600, positive=True)
 
 
-def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
+def notify_inputs(ctx: Context, values: Values) -> Inputs:
     if ctx.run.event_error is not None and not values["commit_message"]:
         ctx.console.warning(f"{ctx.run.event_error.what}: the message goes without the commit message")
-    total = values["timeout"]
-    policy = RetryPolicy(
-        total=total, backoff=values["retry_backoff"], attempt_timeout=min(RetryPolicy.attempt_timeout, total)
-    )
-    target = Target(
-        webhook_url=values["webhook_url"].strip(),
-        slack_token=values["slack_token"].strip(),
-        slack_channel=values["slack_channel"],
-        slack_thread_ts=values["slack_thread_ts"],
-        slack_api_url=values["slack_api_url"],
-        hmac_secret=values["webhook_secret"],
-    )
+    target = Target(values["webhook_url"].strip(), {s.key: values[s.key] for s in settings()})
     stages = stage_outcomes(values["stage_outcomes"])
-    return NotifyInputs(
+    return Inputs(
         channel=values["channel"],
         status="failure" if failed_stage(stages) else values["status"],
         run=run_info(ctx.run, values),
@@ -57,9 +47,23 @@ def notify_inputs(ctx: Context, values: Values) -> NotifyInputs:
         text=values["text"],
         mentions=tuple(values["mention"]),
         dry_run=values["dry_run"],
-        policy=policy,
-        proxies=proxies_for(target.webhook_url or target.slack_api_url, ctx.environ),
     )
+
+
+def services(ctx: Context, values: Values, target: Target) -> core.Services:
+    """The HTTP client: the retry bounds of the inputs, the proxy of the environment, and the
+    run's redactor (which holds every secret of the target once `handle` has masked them)."""
+    total = values["timeout"]
+    policy = RetryPolicy(
+        total=total, backoff=values["retry_backoff"], attempt_timeout=min(RetryPolicy.attempt_timeout, total)
+    )
+
+    def http(url: str) -> Http:
+        # The webhook URL's proxy when one is given (a bot token's API call beside it included).
+        proxies = proxies_for(target.webhook_url or url, ctx.environ)
+        return Http(policy, ctx.console.redactor, dict(proxies))
+
+    return core.Services(http)
 
 
 def run_info(run: RunContext, values: Values) -> RunInfo:
@@ -131,9 +135,9 @@ def proxies_for(url: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], 
 
 def handle(ctx: Context, values: Values) -> int:
     inputs = notify_inputs(ctx, values)
-    for secret in deliver.secret_texts(inputs.target):  # also those set in the defaults file
+    for secret in core.secret_texts(inputs.target):  # also those set in the defaults file
         ctx.console.mask(secret)
-    result = deliver.run(inputs)
+    result = core.run(inputs, services(ctx, values, inputs.target))
     return notify_report.report(ctx.console, result, fail_on_error=values["fail_on_error"])
 
 
@@ -198,19 +202,7 @@ COMMAND = Command(
             parse_list,
             multiple=True,
         ),
-        Option(
-            "webhook-secret",
-            "shared secret: sign generic webhook bodies with HMAC-SHA256 (X-Gitops-CI-Signature-256)",
-            secret=True,
-        ),
-        Option(
-            "slack-token",
-            "Slack bot token (xoxb-…): post with chat.postMessage instead of a webhook",
-            secret=True,
-        ),
-        Option("slack-channel", "Slack channel ID or name for the bot token"),
-        Option("slack-thread-ts", "Slack thread timestamp to reply in"),
-        Option("slack-api-url", "Slack Web API base URL", parse_http_url, "https://slack.com/api"),
+        *(Option(s.name, s.help, s.kind, s.default, secret=s.secret) for s in settings()),
         Option("timeout", "seconds for delivery, all retries included", DELIVERY_SECONDS, "30"),
         Option(
             "retry-backoff",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from gitops_ci.engines.notify.model import NotifyResult
+from gitops_ci.engines.notify.model import Result
 from gitops_ci.doors.runner import Console
 
 
-def report(console: Console, result: NotifyResult, *, fail_on_error: bool) -> int:
+def report(console: Console, result: Result, *, fail_on_error: bool) -> int:
     console.set_outputs(
         {
             "delivered": result.delivered,
@@ -30,14 +30,14 @@ def report(console: Console, result: NotifyResult, *, fail_on_error: bool) -> in
     return 1 if failed and fail_on_error else 0
 
 
-def problem(result: NotifyResult) -> str:
+def problem(result: Result) -> str:
     tries = (
         f" after {result.attempts} attempt{'s' if result.attempts != 1 else ''}" if result.attempts else ""
     )
     return f"notify: the {result.channel} message was not delivered{tries}: {result.reason}"
 
 
-def summary(result: NotifyResult) -> str:
+def summary(result: Result) -> str:
     if result.dry_run:
         return f"### notify\nDry run: the {result.channel} payload was built and not sent.\n"
     if result.delivered:
@@ -45,7 +45,7 @@ def summary(result: NotifyResult) -> str:
     return f"### notify\n⚠️ Not delivered to {result.channel}: {result.reason}\n"
 
 
-def document(result: NotifyResult, failed: bool) -> dict[str, object]:
+def document(result: Result, failed: bool) -> dict[str, object]:
     return {
         "ok": not failed,
         "channel": result.channel,
@@ -58,7 +58,7 @@ def document(result: NotifyResult, failed: bool) -> dict[str, object]:
     }
 
 
-def text(result: NotifyResult) -> str:
+def text(result: Result) -> str:
     if result.dry_run:
         return json.dumps(result.payload, indent=2, ensure_ascii=False)
     if result.delivered:

@@ -1,8 +1,10 @@
 """verify-deployment: wait until the GitOps controller has applied the infra commit and every
 application is healthy (issue 14).
 
-The edge: options in, a `Target` and `Timing` out, a backend built from the registry; then
-`verify.core.run`, then `verify_report`. Heavy imports stay inside the handler.
+The edge: options in, the engine's `Inputs` (a `Target` and `Timing`) out, a backend built from
+the registry (`engines.verify.backends`); then `verify.core.run`, then `verify_report`. Heavy
+imports stay inside the handler, and the registry is read only when an input is: `--help` loads
+no engine.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ from gitops_ci.inputs import (
 )
 from gitops_ci.secrets import userinfo_secrets
 
-CONTROLLERS = ("argocd",)
-
-
 WAIT_SECONDS = seconds(21600)
+
+
+def _controller(text: str, *, name: str = "value") -> str:
+    """One of the controllers in `engines.verify.backends.BACKENDS`."""
+    from gitops_ci.engines.verify.backends import BACKENDS
+
+    return parse_choice(tuple(BACKENDS))(text, name=name)
 
 
 def _required(values: Values, key: str, fix: str) -> Any:
@@ -74,7 +80,7 @@ def handle(ctx: Context, values: Values) -> int:
     from gitops_ci.commands.notify import proxies_for
     from gitops_ci.doors.http import Http
     from gitops_ci.engines.verify import core
-    from gitops_ci.engines.verify.model import Target, Timing
+    from gitops_ci.engines.verify.model import Inputs, Target, Timing
     from gitops_ci.engines.verify.backends import BACKENDS
 
     server = _required(
@@ -95,7 +101,7 @@ def handle(ctx: Context, values: Values) -> int:
     )
     backend = BACKENDS[values["controller"]](server, token, http, timing.poll_interval)
     services = core.Services(backend, _ancestry(ctx, values["infra_dir"]), log=ctx.console.info)
-    result = core.run(target, timing, services)
+    result = core.run(Inputs(target, timing), services)
     return verify_report.report(ctx.console, result, revision)
 
 
@@ -136,7 +142,7 @@ COMMAND = Command(
             "a clone of the infra repo with history: a later commit that contains revision counts too "
             "(default: only revision itself)",
         ),
-        Option("controller", "the GitOps controller: argocd", parse_choice(CONTROLLERS), "argocd"),
+        Option("controller", "the GitOps controller: argocd", _controller, "argocd"),
         Option("timeout", "seconds to wait for all applications to be healthy", WAIT_SECONDS, "600"),
         Option("poll-interval", "seconds between two reads of an application", WAIT_SECONDS, "1"),
         Option(

@@ -71,7 +71,8 @@ def test_discord_body_retry_after_is_honoured(tmp_path: Path) -> None:
         result = deliver.run(
             notify_cases.inputs(
                 "discord", "success", dry_run=False, target=Target(webhook_url=sink.url + "/api/webhooks/1/t")
-            )
+            ),
+            notify_cases.services(),
         )
     assert (result.delivered, result.attempts, result.status_code) == (True, 2, 204)
 
@@ -124,8 +125,8 @@ def test_a_server_that_never_answers_is_bounded_by_the_timeout(tmp_path: Path) -
                 "failure",
                 dry_run=False,
                 target=Target(webhook_url=sink.url + "/slow"),
-                policy=RetryPolicy(total=1.0, backoff=0.05, attempt_timeout=0.5),
-            )
+            ),
+            notify_cases.services(RetryPolicy(total=1.0, backoff=0.05, attempt_timeout=0.5)),
         )
     assert result.delivered is False and result.status_code is None
     assert result.attempts >= 1 and "no answer within" in result.reason

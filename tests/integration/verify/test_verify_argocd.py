@@ -8,7 +8,7 @@ from gitops_ci.errors import UserError
 from gitops_ci.doors.http import Http
 from gitops_ci.engines.verify import core
 from gitops_ci.engines.verify.argocd import ArgoCD
-from gitops_ci.engines.verify.model import Result, Target, Timing
+from gitops_ci.engines.verify.model import Inputs, Result, Target, Timing
 from testing.argocd_fake import REPO_URL, TOKEN, FakeArgoCD, application, resource
 
 NEW = "a" * 40
@@ -29,7 +29,7 @@ def verify(
 ) -> Result:
     backend = ArgoCD(fake.url, token, Http(), poll_interval=POLL)
     target = Target(NEW, apps, infra_repo, changed)
-    return core.run(target, Timing(timeout, POLL, grace), core.Services(backend, ancestry))
+    return core.run(Inputs(target, Timing(timeout, POLL, grace)), core.Services(backend, ancestry))
 
 
 def test_stale_revision_then_synced(argocd: FakeArgoCD) -> None:
@@ -213,7 +213,7 @@ def test_server_down_is_retried_then_a_timeout_naming_the_connection(argocd: Fak
     url = argocd.url
     argocd.stop()
     backend = ArgoCD(url, TOKEN, Http(), poll_interval=POLL)
-    result = core.run(Target(NEW, ("shop",)), Timing(0.5, POLL, 1), core.Services(backend))
+    result = core.run(Inputs(Target(NEW, ("shop",)), Timing(0.5, POLL, 1)), core.Services(backend))
     assert not result.healthy
     assert "no answer from Argo CD: connection failed: ConnectionRefusedError" in result.problem
 
@@ -224,5 +224,5 @@ def test_a_server_that_is_not_argo_cd(scripted_server: str) -> None:
     Scripted.play([(200, {"Content-Type": "text/html"}, b"<!doctype html><title>Argo CD</title>")])
     backend = ArgoCD(f"http://{scripted_server}", TOKEN, Http(), poll_interval=POLL)
     with pytest.raises(UserError, match="does not look like the Argo CD API") as info:
-        core.run(Target(NEW, ("shop",)), Timing(1, POLL, 1), core.Services(backend))
+        core.run(Inputs(Target(NEW, ("shop",)), Timing(1, POLL, 1)), core.Services(backend))
     assert "<!doctype html>" in str(info.value) and "base URL" in (info.value.fix or "")

@@ -24,7 +24,7 @@ def dump(payload: dict[str, object]) -> str:
 
 @pytest.mark.parametrize("channel,status", CASES)
 def test_payload_matches_golden_file(channel: str, status: str) -> None:
-    result = deliver.run(notify_cases.inputs(channel, status))
+    result = deliver.run(notify_cases.inputs(channel, status), notify_cases.services())
     path = GOLDEN / f"{channel}-{status}.json"
     if os.environ.get(UPDATE) == "1":
         path.write_text(dump(result.payload), encoding="utf-8")
@@ -69,6 +69,6 @@ def test_status_sets_colour_and_emoji() -> None:
     for status, colour, emoji in (("success", 0x2EB67D, "✅"), ("failure", 0xE01E5A, "❌")):
         embed = json.loads((GOLDEN / f"discord-{status}.json").read_text(encoding="utf-8"))["embeds"][0]
         assert embed["color"] == colour and embed["title"].startswith(emoji)
-    cancelled = deliver.run(notify_cases.inputs("teams", "cancelled")).payload
+    cancelled = deliver.run(notify_cases.inputs("teams", "cancelled"), notify_cases.services()).payload
     heading = cancelled["attachments"][0]["content"]["body"][0]
     assert heading["text"].startswith("⚪") and heading["color"] == "Default"

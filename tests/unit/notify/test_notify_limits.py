@@ -127,7 +127,7 @@ def test_a_card_version_without_a_schema_is_reported() -> None:
 @pytest.mark.parametrize("status", ["success", "failure"])
 def test_hostile_commit_message_gives_valid_payloads_within_limits(channel: str, status: str) -> None:
     run = replace(notify_cases.RUN, commit_message=notify_cases.HOSTILE, ref_name='feat/"quo>te"<!here>')
-    payload = deliver.run(notify_cases.inputs(channel, status, run=run)).payload
+    payload = deliver.run(notify_cases.inputs(channel, status, run=run), notify_cases.services()).payload
     assert notify_limits.violations(channel, payload) == []
     encoded = json.dumps(payload, ensure_ascii=False)
     assert json.loads(encoded) == payload
@@ -143,7 +143,7 @@ def _texts(payload: Any) -> list[str]:
 
 def test_hostile_text_cannot_mention_or_link_in_slack() -> None:
     run = replace(notify_cases.RUN, commit_message=notify_cases.HOSTILE)
-    payload = deliver.run(notify_cases.inputs("slack", "failure", run=run)).payload
+    payload = deliver.run(notify_cases.inputs("slack", "failure", run=run), notify_cases.services()).payload
     text = "\n".join(_texts(payload))
     assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
     assert "&lt;!channel&gt;" in text and "&lt;https://evil.example|click me&gt;" in text
@@ -156,7 +156,9 @@ def test_hostile_text_cannot_mention_or_link_in_slack() -> None:
 
 def test_hostile_text_cannot_ping_in_discord() -> None:
     run = replace(notify_cases.RUN, commit_message=notify_cases.HOSTILE)
-    payload = deliver.run(notify_cases.inputs("discord", "success", run=run, mentions=())).payload
+    payload = deliver.run(
+        notify_cases.inputs("discord", "success", run=run, mentions=()), notify_cases.services()
+    ).payload
     assert payload["allowed_mentions"] == {"parse": [], "roles": []}
     assert "content" not in payload
     description = payload["embeds"][0]["description"]
@@ -167,7 +169,7 @@ def test_hostile_text_cannot_ping_in_discord() -> None:
 
 def test_hostile_text_is_truncated_to_fit_the_teams_size_limit() -> None:
     run = replace(notify_cases.RUN, commit_message=notify_cases.HOSTILE * 3)
-    payload = deliver.run(notify_cases.inputs("teams", "failure", run=run)).payload
+    payload = deliver.run(notify_cases.inputs("teams", "failure", run=run), notify_cases.services()).payload
     text = payload["attachments"][0]["content"]["body"][1]["text"]
     assert text.endswith("…") and "](" not in text
     size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
@@ -180,5 +182,5 @@ def test_any_text_gives_payloads_within_limits(title: str, text: str, ref: str) 
     run = replace(notify_cases.RUN, commit_message=text, ref_name=ref)
     for channel in CHANNELS:
         inputs = notify_cases.inputs(channel, "failure", run=run, title=title.replace("{", "(") or "t")
-        payload = deliver.run(inputs).payload
+        payload = deliver.run(inputs, notify_cases.services()).payload
         assert notify_limits.violations(channel, payload) == [], channel

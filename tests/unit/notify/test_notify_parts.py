@@ -43,7 +43,7 @@ def test_auto_picks_the_channel_from_the_host(url: str, channel: str) -> None:
 
 
 def test_auto_with_a_bot_token_is_slack_and_without_anything_an_error() -> None:
-    assert registry.pick("auto", Target(slack_token="xoxb-1")) == "slack"
+    assert registry.pick("auto", Target(settings={"slack_token": "xoxb-1"})) == "slack"
     with pytest.raises(UserError, match="cannot choose"):
         registry.pick("auto", Target())
 
@@ -83,9 +83,11 @@ def test_fit_never_cuts_an_escape_in_half() -> None:
 
 def test_bad_mentions_fail_on_every_run_with_a_hint() -> None:
     with pytest.raises(UserError, match="not a Slack user or user-group ID"):
-        deliver.run(notify_cases.inputs("slack", "success", mentions=("@jane",)))
+        deliver.run(notify_cases.inputs("slack", "success", mentions=("@jane",)), notify_cases.services())
     with pytest.raises(UserError, match="not a Discord role ID"):
-        deliver.run(notify_cases.inputs("discord", "success", mentions=("everyone",)))
+        deliver.run(
+            notify_cases.inputs("discord", "success", mentions=("everyone",)), notify_cases.services()
+        )
 
 
 def test_webhook_url_pieces_are_secrets() -> None:

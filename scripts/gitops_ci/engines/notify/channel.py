@@ -1,4 +1,4 @@
-"""What every notification channel provides; the channels are listed in `registry.CHANNELS`."""
+"""What every notification channel provides; the channels are listed in `channels.CHANNELS`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
 from gitops_ci.doors.http import Refusal, Reply
-from gitops_ci.engines.notify.model import Message, Target
+from gitops_ci.engines.notify.model import Message, Setting, Target
 
 Payload = dict[str, Any]
 
@@ -24,6 +24,9 @@ class Request:
 
 
 class Channel(Protocol):
+    # The channel's own target settings (a bot token, a signing secret), each an input of notify.
+    SETTINGS: tuple[Setting, ...]
+
     def check_mentions(self, mentions: tuple[str, ...]) -> None:
         """Raise a UserError for an ID this platform cannot mention (checked on every run,
         not only on the failure that would use it)."""

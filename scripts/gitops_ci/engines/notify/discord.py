@@ -9,9 +9,11 @@ from gitops_ci.errors import UserError
 from gitops_ci.engines.notify import limits
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request
 from gitops_ci.engines.notify.escape import discord_link, discord_text
-from gitops_ci.engines.notify.model import Field, Message, Target
+from gitops_ci.engines.notify.model import Field, Message, Setting, Target
 
 FOOTER = "gitops-ci"
+
+SETTINGS: tuple[Setting, ...] = ()  # the webhook URL is all it needs
 
 
 def check_mentions(mentions: tuple[str, ...]) -> None:

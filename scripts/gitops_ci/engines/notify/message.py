@@ -6,13 +6,13 @@ import re
 import urllib.parse
 
 from gitops_ci.engines.notify import template
-from gitops_ci.engines.notify.model import Field, Message, NotifyInputs, RunInfo
+from gitops_ci.engines.notify.model import Field, Inputs, Message, RunInfo
 
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 _PULL = re.compile(r"/pull/(\d+)/?$")
 
 
-def build(inputs: NotifyInputs) -> Message:
+def build(inputs: Inputs) -> Message:
     values = template.variables(inputs.run, inputs.status)
     title = template.render(inputs.title or template.DEFAULT_TITLE, values, name="title")
     text = template.render(inputs.text or template.DEFAULT_TEXT, values, name="text")

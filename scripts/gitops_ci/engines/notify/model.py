@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Mapping
 
-from gitops_ci.doors.http import RetryPolicy
+from gitops_ci.inputs import parse_str
 
 STATUSES = ("success", "failure", "cancelled")
 # A step's outcome as GitHub gives it (steps.<id>.outcome, needs.<job>.result); "" = not run.
@@ -79,19 +79,38 @@ class Message:
 
 
 @dataclass(frozen=True)
-class Target:
-    """Where the message goes. The URL, token and HMAC secret are secrets."""
+class Setting:
+    """A target setting a channel takes besides the webhook URL (its `SETTINGS`): notify has an
+    input of each, by `name`; the target carries its value under `key`."""
 
-    webhook_url: str = ""
-    slack_token: str = ""
-    slack_channel: str = ""
-    slack_thread_ts: str = ""
-    slack_api_url: str = "https://slack.com/api"
-    hmac_secret: str = ""
+    name: str  # the input's name, e.g. slack-token
+    help: str
+    default: str = ""
+    secret: bool = False  # masked the moment it is read, and redacted from every text
+    kind: Callable[..., str] = parse_str  # its grammar (gitops_ci.inputs)
+    # What the value is when it names a receiver by itself, without a webhook URL ("Slack bot
+    # token"): then channel `auto` picks this setting's channel.
+    addresses: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
 
 
 @dataclass(frozen=True)
-class NotifyInputs:
+class Target:
+    """Where the message goes: the webhook URL, and each channel's own settings by
+    `Setting.key`. The URL is a secret, and so is each setting marked secret."""
+
+    webhook_url: str = ""
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, setting: Setting) -> str:
+        return self.settings.get(setting.key, setting.default)
+
+
+@dataclass(frozen=True)
+class Inputs:
     channel: str  # a registry name or "auto"
     status: str
     run: RunInfo
@@ -100,12 +119,10 @@ class NotifyInputs:
     text: str = ""  # template
     mentions: tuple[str, ...] = ()
     dry_run: bool = False
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
-    proxies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
-class NotifyResult:
+class Result:
     channel: str
     payload: dict[str, Any]
     delivered: bool

@@ -12,7 +12,25 @@ from gitops_ci.doors.http import Reply
 from gitops_ci.engines.notify import limits
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request
 from gitops_ci.engines.notify.escape import slack_link, slack_text
-from gitops_ci.engines.notify.model import Field, Message, Target
+from gitops_ci.engines.notify.model import Field, Message, Setting, Target
+from gitops_ci.inputs import parse_http_url
+
+
+def _stripped(text: str, *, name: str = "value") -> str:
+    return text.strip()
+
+
+TOKEN = Setting(
+    "slack-token",
+    "Slack bot token (xoxb-…): post with chat.postMessage instead of a webhook",
+    secret=True,
+    kind=_stripped,
+    addresses="Slack bot token",
+)
+CHANNEL = Setting("slack-channel", "Slack channel ID or name for the bot token")
+THREAD_TS = Setting("slack-thread-ts", "Slack thread timestamp to reply in")
+API_URL = Setting("slack-api-url", "Slack Web API base URL", "https://slack.com/api", kind=parse_http_url)
+SETTINGS: tuple[Setting, ...] = (TOKEN, CHANNEL, THREAD_TS, API_URL)
 
 _USER = re.compile(r"[UW][A-Z0-9]{2,}")
 _GROUP = re.compile(r"S[A-Z0-9]{2,}")
@@ -43,10 +61,10 @@ def payload(message: Message, target: Target) -> Payload:
         "text": limits.fit(f"{message.look.emoji} {message.title}", limits.SLACK_FALLBACK_TEXT, slack_text),
         "blocks": blocks(message)[: limits.SLACK_BLOCKS],
     }
-    if target.slack_token:
-        body["channel"] = target.slack_channel
-        if target.slack_thread_ts:
-            body["thread_ts"] = target.slack_thread_ts
+    if target.value(TOKEN):
+        body["channel"] = target.value(CHANNEL)
+        if target.value(THREAD_TS):
+            body["thread_ts"] = target.value(THREAD_TS)
         body["unfurl_links"] = False
     return body
 
@@ -81,16 +99,16 @@ def _field(field: Field) -> dict[str, str]:
 
 
 def missing(target: Target) -> str:
-    if target.slack_token:
-        return "" if target.slack_channel else "a Slack bot token needs a channel: set slack-channel"
+    if target.value(TOKEN):
+        return "" if target.value(CHANNEL) else "a Slack bot token needs a channel: set slack-channel"
     return "" if target.webhook_url else "no Slack webhook URL or bot token given"
 
 
 def request(target: Target, body: bytes) -> Request:
-    if not target.slack_token:
+    if not target.value(TOKEN):
         return Request(target.webhook_url, JSON_HEADERS)
-    url = target.slack_api_url.rstrip("/") + "/chat.postMessage"
-    headers = {**JSON_HEADERS, "Authorization": f"Bearer {target.slack_token}"}
+    url = target.value(API_URL).rstrip("/") + "/chat.postMessage"
+    headers = {**JSON_HEADERS, "Authorization": f"Bearer {target.value(TOKEN)}"}
     return Request(url, headers, _api_refusal)
 
 

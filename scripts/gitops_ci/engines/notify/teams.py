@@ -12,7 +12,7 @@ from gitops_ci.errors import UserError
 from gitops_ci.engines.notify import limits
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request, encode
 from gitops_ci.engines.notify.escape import teams_link, teams_text
-from gitops_ci.engines.notify.model import Field, Message, Target
+from gitops_ci.engines.notify.model import Field, Message, Setting, Target
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.4"
@@ -20,6 +20,8 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 TITLE_MAX = 300
 FACT_MAX = 1000
 _MENTIONABLE = re.compile(r"[^\s<>@]+@[^\s<>@]+|[0-9a-fA-F-]{36}|29:[\w-]+")
+
+SETTINGS: tuple[Setting, ...] = ()  # the webhook URL is all it needs
 
 
 def check_mentions(mentions: tuple[str, ...]) -> None:

@@ -8,10 +8,17 @@ import hashlib
 import hmac
 
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request
-from gitops_ci.engines.notify.model import Message, Target
+from gitops_ci.engines.notify.model import Message, Setting, Target
 
 SCHEMA = "gitops-ci/notify/v1"
 SIGNATURE_HEADER = "X-Gitops-CI-Signature-256"
+
+SECRET = Setting(
+    "webhook-secret",
+    "shared secret: sign generic webhook bodies with HMAC-SHA256 (X-Gitops-CI-Signature-256)",
+    secret=True,
+)
+SETTINGS: tuple[Setting, ...] = (SECRET,)
 
 
 def check_mentions(mentions: tuple[str, ...]) -> None:
@@ -38,8 +45,8 @@ def missing(target: Target) -> str:
 
 def request(target: Target, body: bytes) -> Request:
     headers = dict(JSON_HEADERS)
-    if target.hmac_secret:
-        headers[SIGNATURE_HEADER] = signature(target.hmac_secret, body)
+    if target.value(SECRET):
+        headers[SIGNATURE_HEADER] = signature(target.value(SECRET), body)
     return Request(target.webhook_url, headers)
 
 

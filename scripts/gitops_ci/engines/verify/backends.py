@@ -1,4 +1,11 @@
-"""The controller backends, by the name the `controller` input takes."""
+"""The controller backends, by the name the `controller` input takes: the command's choices are
+this dict's keys.
+
+A new GitOps controller goes here: one module with a class meeting `model.Backend`, and one entry
+below (and its name in verify-deployment's `controller` help, which `--help` shows without
+loading any engine). Flux, for one, would read its Kustomization / HelmRelease objects through
+the Kubernetes API and report them as `AppState`s.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,7 @@ from gitops_ci.doors.http import Http
 from gitops_ci.engines.verify.argocd import ArgoCD
 from gitops_ci.engines.verify.model import Backend
 
-# (server URL, token, http, poll interval) -> backend. Flux (Kustomization / HelmRelease read
-# through the Kubernetes API) would be a second entry.
+# (server URL, token, http, poll interval) -> backend.
 BACKENDS: dict[str, Callable[[str, str, Http, float], Backend]] = {
     "argocd": lambda server, token, http, poll: ArgoCD(server, token, http, poll_interval=poll),
 }

@@ -15,6 +15,7 @@ from gitops_ci.engines.verify.model import (
     AppReport,
     AppState,
     Backend,
+    Inputs,
     Result,
     Target,
     Timing,
@@ -27,7 +28,7 @@ def exact(wanted: str, candidate: str) -> bool:
     return False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
     backend: Backend
     ancestry: Ancestry = exact
@@ -36,7 +37,8 @@ class Services:
     log: Callable[[str], None] = field(default=lambda line: None)
 
 
-def run(target: Target, timing: Timing, services: Services) -> Result:
+def run(inputs: Inputs, services: Services) -> Result:
+    target, timing = inputs.target, inputs.timing
     start = services.clock()
     names = list(target.applications) or list(services.backend.discover(target, time_left=timing.timeout))
     if not names:

@@ -3,7 +3,7 @@ and the Protocol a controller backend (Argo CD, later Flux) implements."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
 # A state the controller reports, as the backend reads it (Argo CD's own words).
@@ -65,6 +65,12 @@ class Timing:
     poll_interval: float = 1.0
     degraded_grace: float = 60.0
     refresh: bool = True  # ask the controller to refresh from git on the first read
+
+
+@dataclass(frozen=True)
+class Inputs:
+    target: Target
+    timing: Timing = field(default_factory=Timing)
 
 
 @dataclass(frozen=True)
