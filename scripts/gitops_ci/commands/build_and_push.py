@@ -1,7 +1,7 @@
 """build-and-push: tags from the git context, build, push, digest read back (issue: build-and-push).
 
-The edge: inputs are parsed once into a frozen BuildInputs, the core (build/pipeline.py) runs,
-and build_report shows the result."""
+The edge: inputs are parsed once into a frozen `core.Inputs`, the engine (engines/build_push)
+runs with its `Services`, and build_report shows the result."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from gitops_ci.engines.build_push import core as pipeline, tags
 from gitops_ci.engines.build_push.credentials import is_credential
 from gitops_ci.engines.build_push.login import Login, parse_logins
 from gitops_ci.engines.build_push.platforms import parse_platforms
-from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.services import Services
 from gitops_ci.engines.build_push.spec import (
     Secret,
     check_repository,
@@ -33,7 +33,7 @@ from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse
 from gitops_ci.doors.runner import Console
 
 
-def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
+def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
     """Every input parsed and checked once; secrets masked the moment they are read."""
     environ = ctx.environ
     context_dir = str(Path(ctx.cwd, values["context"] or "."))
@@ -48,7 +48,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
     secrets = tuple(_absolute(secret, ctx.cwd) for secret in values["secrets"])
     check_sources(context_dir, file, secrets)
     git = _git(ctx, context_dir)
-    return pipeline.BuildInputs(
+    return pipeline.Inputs(
         images=images,
         rules=values["tags"],
         git=git,
@@ -145,11 +145,11 @@ def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console
     return datetime.now(timezone.utc)
 
 
-def runtime(ctx: Context) -> Runtime:
+def services(ctx: Context) -> Services:
     # The builders need PATH, HOME and storage settings, never our own INPUT_* (the password).
     env = {k: v for k, v in ctx.environ.items() if not k.startswith("INPUT_")}
     trust = Trust.from_env(ctx.environ)
-    return Runtime(
+    return Services(
         redactor=ctx.console.redactor,
         env={**env, **trust.builder_env()},
         log=ctx.console.info,
@@ -160,7 +160,7 @@ def runtime(ctx: Context) -> Runtime:
 
 def handle(ctx: Context, values: Values) -> int:
     inputs = build_inputs(ctx, values)
-    result = pipeline.run(inputs, runtime(ctx))
+    result = pipeline.run(inputs, services(ctx))
     build_report.report(ctx.console, result)
     return 0
 
