@@ -68,7 +68,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
         push=values["push"],
         cache_ref=values["cache_ref"],
         insecure=values["insecure_registries"],
-        logins=_logins(values, environ, images, ctx.console),
+        logins=_logins(values, ctx.run.actor, images, ctx.console),
     )
 
 
@@ -95,9 +95,7 @@ def _images(names: list[str], registry: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _logins(
-    values: Values, environ: Mapping[str, str], images: tuple[str, ...], console: Console
-) -> tuple[Login, ...]:
+def _logins(values: Values, actor: str, images: tuple[str, ...], console: Console) -> tuple[Login, ...]:
     password = values["password"]
     if values["password_stdin"]:
         password = sys.stdin.read().rstrip("\n")
@@ -109,7 +107,7 @@ def _logins(
         if values["username"]:
             raise UserError("username given without a password", fix="set the password input (from a secret)")
         return extra
-    username = values["username"] or environ.get("GITHUB_ACTOR", "")
+    username = values["username"] or actor
     if not username:
         raise UserError("password given without a username", fix="set the username input")
     # username/password belong to the first image's registry; `logins` covers any others.
@@ -117,8 +115,8 @@ def _logins(
 
 
 def _git(ctx: Context, context_dir: str) -> git_context.GitContext:
-    event = ctx.run.require_event()  # the tags and labels come from it: unreadable is an error
-    return git_context.from_env(ctx.environ, event, _known_tags(context_dir, ctx.console))
+    ctx.run.require_event()  # the tags and labels come from it: unreadable is an error (before git runs)
+    return git_context.from_run(ctx.run, _known_tags(context_dir, ctx.console))
 
 
 def _known_tags(context_dir: str, console: Console) -> tuple[str, ...]:
