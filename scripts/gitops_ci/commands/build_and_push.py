@@ -5,13 +5,13 @@ runs with its `Services`, and build_report shows the result."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from gitops_ci.doors import proc
+from gitops_ci.doors.git import Git
+from gitops_ci.engines.build_push import builders
 from gitops_ci.engines.build_push import context as git_context
 from gitops_ci.engines.build_push import core as pipeline, tags
 from gitops_ci.engines.build_push.credentials import is_credential
@@ -98,7 +98,7 @@ def _images(names: list[str], registry: str) -> tuple[str, ...]:
 def _logins(values: Values, actor: str, images: tuple[str, ...], console: Console) -> tuple[Login, ...]:
     password = values["password"]
     if values["password_stdin"]:
-        password = sys.stdin.read().rstrip("\n")
+        password = console.read_stdin().rstrip("\n")
         console.mask(password)
     extra: tuple[Login, ...] = values["logins"]
     for login in extra:
@@ -116,13 +116,14 @@ def _logins(values: Values, actor: str, images: tuple[str, ...], console: Consol
 
 def _git(ctx: Context, context_dir: str) -> git_context.GitContext:
     ctx.run.require_event()  # the tags and labels come from it: unreadable is an error (before git runs)
-    return git_context.from_run(ctx.run, _known_tags(context_dir, ctx.console))
+    # The checkout's tags, so `latest=auto` can tell whether a release is the highest one.
+    known_tags = _checkout(ctx.environ, context_dir, ctx.console).tags() or ()
+    return git_context.from_run(ctx.run, known_tags)
 
 
-def _known_tags(context_dir: str, console: Console) -> tuple[str, ...]:
-    """The checkout's tags, so `latest=auto` can tell whether a release is the highest one."""
-    done = proc.run(["git", "-C", context_dir, "tag", "--list"], redactor=console.redactor, check=False)
-    return tuple(done.stdout.split()) if done.returncode == 0 else ()
+def _checkout(environ: Mapping[str, str], context_dir: str, console: Console) -> Git:
+    """git in the build context's checkout (local verbs only)."""
+    return Git(url="", token="", redactor=console.redactor, environ=environ, workdir=Path(context_dir))
 
 
 def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console: Console) -> datetime:
@@ -134,12 +135,12 @@ def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console
     epoch = environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
+    git = _checkout(environ, context_dir, console)
     # A shallow pull_request checkout has the merge commit only, not the head SHA: its time then.
     for revision in (sha, "HEAD") if sha else ("HEAD",):
-        args = ["git", "-C", context_dir, "show", "--no-patch", "--format=%ct", revision, "--"]
-        done = proc.run(args, redactor=console.redactor, check=False)
-        if done.returncode == 0 and done.stdout.strip().isdigit():
-            return datetime.fromtimestamp(int(done.stdout.strip()), timezone.utc)
+        seconds = git.commit_time(revision)
+        if seconds is not None:
+            return datetime.fromtimestamp(seconds, timezone.utc)
     return datetime.now(timezone.utc)
 
 
@@ -192,8 +193,8 @@ COMMAND = Command(
         Option("target", "the Dockerfile stage to build"),
         Option(
             "builder",
-            "docker, buildah, podman or auto",
-            parse_choice(("auto", "docker", "buildah", "podman")),
+            ", ".join(builders.BUILDERS) + " or auto",
+            parse_choice(("auto", *builders.BUILDERS)),
             "auto",
         ),
         Option(
