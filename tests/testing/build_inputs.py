@@ -8,9 +8,9 @@ from gitops_ci.engines.build_push import core as pipeline
 from gitops_ci.engines.build_push.context import GitContext
 
 
-def build_inputs(build_args: tuple[tuple[str, str], ...] = ()) -> pipeline.BuildInputs:
+def build_inputs(build_args: tuple[tuple[str, str], ...] = ()) -> pipeline.Inputs:
     """One image, no tag rules, a push to main at a fixed time, context /c."""
-    return pipeline.BuildInputs(
+    return pipeline.Inputs(
         images=("ghcr.io/acme/app",),
         rules=(),
         git=GitContext("push", "refs/heads/main", "a" * 40),

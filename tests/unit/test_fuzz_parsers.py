@@ -144,7 +144,7 @@ def _read_event_everywhere(path: Path) -> None:
     environ = {**ENVIRON, "GITHUB_EVENT_PATH": str(path), "GITHUB_WORKSPACE": str(path.parent)}
     run = RunContext.from_environ(environ)
     ctx = Context(console=Console(environ, io.StringIO(), io.StringIO()), run=run, cwd=str(path.parent))
-    _outcome(lambda: git_context.from_env(environ, run.require_event()))
+    _outcome(lambda: git_context.from_run(run))
     _outcome(lambda: bump_writeback.run_source(ctx, {"source_time": ""}))
     values = {**{o.dest: resolve(o, None, {}, {}).value for o in COMMANDS["notify"].options}}
     _outcome(lambda: notify_command.run_info(run, values))

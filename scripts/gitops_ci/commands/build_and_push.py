@@ -1,23 +1,23 @@
 """build-and-push: tags from the git context, build, push, digest read back (issue: build-and-push).
 
-The edge: inputs are parsed once into a frozen BuildInputs, the core (build/pipeline.py) runs,
-and build_report shows the result."""
+The edge: inputs are parsed once into a frozen `core.Inputs`, the engine (engines/build_push)
+runs with its `Services`, and build_report shows the result."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from gitops_ci.doors import proc
+from gitops_ci.doors.git import Git
+from gitops_ci.engines.build_push import builders
 from gitops_ci.engines.build_push import context as git_context
 from gitops_ci.engines.build_push import core as pipeline, tags
 from gitops_ci.engines.build_push.credentials import is_credential
 from gitops_ci.engines.build_push.login import Login, parse_logins
 from gitops_ci.engines.build_push.platforms import parse_platforms
-from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.services import Services
 from gitops_ci.engines.build_push.spec import (
     Secret,
     check_repository,
@@ -33,7 +33,7 @@ from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse
 from gitops_ci.doors.runner import Console
 
 
-def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
+def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
     """Every input parsed and checked once; secrets masked the moment they are read."""
     environ = ctx.environ
     context_dir = str(Path(ctx.cwd, values["context"] or "."))
@@ -48,7 +48,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
     secrets = tuple(_absolute(secret, ctx.cwd) for secret in values["secrets"])
     check_sources(context_dir, file, secrets)
     git = _git(ctx, context_dir)
-    return pipeline.BuildInputs(
+    return pipeline.Inputs(
         images=images,
         rules=values["tags"],
         git=git,
@@ -68,7 +68,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.BuildInputs:
         push=values["push"],
         cache_ref=values["cache_ref"],
         insecure=values["insecure_registries"],
-        logins=_logins(values, environ, images, ctx.console),
+        logins=_logins(values, ctx.run.actor, images, ctx.console),
     )
 
 
@@ -95,12 +95,10 @@ def _images(names: list[str], registry: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _logins(
-    values: Values, environ: Mapping[str, str], images: tuple[str, ...], console: Console
-) -> tuple[Login, ...]:
+def _logins(values: Values, actor: str, images: tuple[str, ...], console: Console) -> tuple[Login, ...]:
     password = values["password"]
     if values["password_stdin"]:
-        password = sys.stdin.read().rstrip("\n")
+        password = console.read_stdin().rstrip("\n")
         console.mask(password)
     extra: tuple[Login, ...] = values["logins"]
     for login in extra:
@@ -109,7 +107,7 @@ def _logins(
         if values["username"]:
             raise UserError("username given without a password", fix="set the password input (from a secret)")
         return extra
-    username = values["username"] or environ.get("GITHUB_ACTOR", "")
+    username = values["username"] or actor
     if not username:
         raise UserError("password given without a username", fix="set the username input")
     # username/password belong to the first image's registry; `logins` covers any others.
@@ -117,14 +115,15 @@ def _logins(
 
 
 def _git(ctx: Context, context_dir: str) -> git_context.GitContext:
-    event = ctx.run.require_event()  # the tags and labels come from it: unreadable is an error
-    return git_context.from_env(ctx.environ, event, _known_tags(context_dir, ctx.console))
+    ctx.run.require_event()  # the tags and labels come from it: unreadable is an error (before git runs)
+    # The checkout's tags, so `latest=auto` can tell whether a release is the highest one.
+    known_tags = _checkout(ctx.environ, context_dir, ctx.console).tags() or ()
+    return git_context.from_run(ctx.run, known_tags)
 
 
-def _known_tags(context_dir: str, console: Console) -> tuple[str, ...]:
-    """The checkout's tags, so `latest=auto` can tell whether a release is the highest one."""
-    done = proc.run(["git", "-C", context_dir, "tag", "--list"], redactor=console.redactor, check=False)
-    return tuple(done.stdout.split()) if done.returncode == 0 else ()
+def _checkout(environ: Mapping[str, str], context_dir: str, console: Console) -> Git:
+    """git in the build context's checkout (local verbs only)."""
+    return Git(url="", token="", redactor=console.redactor, environ=environ, workdir=Path(context_dir))
 
 
 def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console: Console) -> datetime:
@@ -136,20 +135,20 @@ def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console
     epoch = environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
+    git = _checkout(environ, context_dir, console)
     # A shallow pull_request checkout has the merge commit only, not the head SHA: its time then.
     for revision in (sha, "HEAD") if sha else ("HEAD",):
-        args = ["git", "-C", context_dir, "show", "--no-patch", "--format=%ct", revision, "--"]
-        done = proc.run(args, redactor=console.redactor, check=False)
-        if done.returncode == 0 and done.stdout.strip().isdigit():
-            return datetime.fromtimestamp(int(done.stdout.strip()), timezone.utc)
+        seconds = git.commit_time(revision)
+        if seconds is not None:
+            return datetime.fromtimestamp(seconds, timezone.utc)
     return datetime.now(timezone.utc)
 
 
-def runtime(ctx: Context) -> Runtime:
+def services(ctx: Context) -> Services:
     # The builders need PATH, HOME and storage settings, never our own INPUT_* (the password).
     env = {k: v for k, v in ctx.environ.items() if not k.startswith("INPUT_")}
     trust = Trust.from_env(ctx.environ)
-    return Runtime(
+    return Services(
         redactor=ctx.console.redactor,
         env={**env, **trust.builder_env()},
         log=ctx.console.info,
@@ -160,7 +159,7 @@ def runtime(ctx: Context) -> Runtime:
 
 def handle(ctx: Context, values: Values) -> int:
     inputs = build_inputs(ctx, values)
-    result = pipeline.run(inputs, runtime(ctx))
+    result = pipeline.run(inputs, services(ctx))
     build_report.report(ctx.console, result)
     return 0
 
@@ -194,8 +193,8 @@ COMMAND = Command(
         Option("target", "the Dockerfile stage to build"),
         Option(
             "builder",
-            "docker, buildah, podman or auto",
-            parse_choice(("auto", "docker", "buildah", "podman")),
+            ", ".join(builders.BUILDERS) + " or auto",
+            parse_choice(("auto", *builders.BUILDERS)),
             "auto",
         ),
         Option(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_ci.engines.build_push.core import BuildResult
+from gitops_ci.engines.build_push.core import Result
 from gitops_ci.doors.runner import Console
 
 REUSED = (
@@ -14,7 +14,7 @@ REUSED = (
 UNAVAILABLE = "unavailable: push is false, so nothing was pushed and no registry holds a digest"
 
 
-def document(result: BuildResult) -> dict[str, Any]:
+def document(result: Result) -> dict[str, Any]:
     return {
         "image": result.image,
         "tags": list(result.refs),
@@ -31,7 +31,7 @@ def document(result: BuildResult) -> dict[str, Any]:
     }
 
 
-def outputs(result: BuildResult) -> dict[str, object]:
+def outputs(result: Result) -> dict[str, object]:
     return {
         "image": result.image,
         "tags": "\n".join(result.refs),
@@ -52,7 +52,7 @@ def size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB" if size >= 1024 * 1024 else f"{size / 1024:.1f} KiB"
 
 
-def summary(result: BuildResult) -> str:
+def summary(result: Result) -> str:
     rows = [
         ("Tags", "<br>".join(f"`{ref}`" for ref in result.refs)),
         ("Digest", f"`{result.digest}`" if result.digest else UNAVAILABLE),
@@ -65,7 +65,7 @@ def summary(result: BuildResult) -> str:
     return "\n".join(["### build-and-push", "", *table, ""])
 
 
-def text(result: BuildResult) -> str:
+def text(result: Result) -> str:
     if result.reused:
         lines = [f"reused {result.image} in {result.seconds:.1f} s: {REUSED}"]
     else:
@@ -77,7 +77,7 @@ def text(result: BuildResult) -> str:
     return "\n".join(lines)
 
 
-def report(console: Console, result: BuildResult) -> None:
+def report(console: Console, result: Result) -> None:
     for name in result.moved_args:
         console.warning(
             f"build arg {name} looks like a credential: it was passed as a build secret instead, "

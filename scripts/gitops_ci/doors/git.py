@@ -211,6 +211,18 @@ class Git:
     def log(self, fmt: str, *args: str) -> str:
         return self._git("log", f"--format={fmt}", *args).stdout
 
+    def commit_time(self, revision: str) -> int | None:
+        """The committer time of `revision` (Unix seconds), or None when it is not a commit here
+        (not a checkout, or a shallow one without it)."""
+        result = self._git("show", "--no-patch", "--format=%ct", revision, "--", check=False)
+        text = result.stdout.strip()
+        return int(text) if result.returncode == 0 and text.isdigit() else None
+
+    def tags(self) -> tuple[str, ...] | None:
+        """The checkout's tags, or None when the working directory is not a checkout."""
+        result = self._git("tag", "--list", check=False)
+        return tuple(result.stdout.split()) if result.returncode == 0 else None
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool | None:
         """Whether `descendant` contains `ancestor` (or is it); None when either is not here."""
         result = self._git("merge-base", "--is-ancestor", ancestor, descendant, check=False)

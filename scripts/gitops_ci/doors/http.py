@@ -1,10 +1,17 @@
-"""The one place that speaks HTTP (requests): POST and GET with a bounded retry.
+"""The one place that speaks HTTP (requests): POST and GET with a bounded retry (`Http`), and a
+kept session for a client that speaks a protocol of many requests itself (`Client`).
 
-429 and 5xx are retried, honouring `Retry-After` (seconds or an HTTP date) or a JSON body's
+`Http`: 429 and 5xx are retried, honouring `Retry-After` (seconds or an HTTP date) or a JSON body's
 `retry_after` (Slack, Discord), with exponential backoff otherwise; all of it within one total
 time bound, so a job never hangs on a slow or rate-limiting server. Other 4xx are final.
 Failures come back as an `Outcome` whose reason never contains the URL (webhook URLs are
 secrets, and requests puts the URL in its exception texts).
+
+`Client`: one session (its connections kept between requests), urllib3's retry inside each request
+(`SessionRetry`), TLS verified as each request says; the reply is requests' own, and a failure
+raises `RequestFailed` around requests' exception, for the caller to explain.
+
+requests is imported when a request is made, not when the command starts.
 """
 
 from __future__ import annotations
@@ -140,6 +147,99 @@ class Http:
     def _tail(self, text: str) -> str:
         text = " ".join(text.split())
         return self.redactor.redact(text[:BODY_TAIL] + ("…" if len(text) > BODY_TAIL else ""))
+
+
+@dataclass(frozen=True)
+class SessionRetry:
+    """A `Client`'s retry inside each request (urllib3's `Retry` on the session's adapters):
+    connection errors and the `statuses` are tried again, `total` times at most, waiting
+    `backoff` × 2ⁿ between (urllib3's backoff factor) and honouring `Retry-After`. TLS failures
+    are not retried: they do not pass, and a client that falls back from HTTPS must do so at once."""
+
+    total: int = 3
+    backoff: float = 0.5
+    statuses: tuple[int, ...] = (429, 502, 503, 504)
+
+
+class RequestFailed(Exception):
+    """A `Client` request got no reply: `error` is requests' exception (its text may hold the URL)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    @property
+    def tls(self) -> bool:
+        """The failure was in TLS (a handshake or a certificate), not in reaching the server."""
+        import requests
+
+        return isinstance(self.error, requests.exceptions.SSLError)
+
+
+@dataclass
+class Client:
+    """One kept HTTP session for a caller that decides itself what each reply means (the
+    registry API client); `session` may be given (else it is made at the first request). The
+    session is requests' default one: it takes proxies (HTTPS_PROXY, NO_PROXY) from the process
+    environment, as the registry client always has."""
+
+    retry: SessionRetry = field(default_factory=SessionRetry)
+    timeout: float = 30.0  # connect and read timeout of one request
+    session: requests.Session | None = None
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        verify: bool | str = True,
+    ) -> requests.Response:
+        """One request, redirects followed; `verify` is requests' (True, a CA bundle file, or
+        False: not verified, and urllib3's warning about it is not shown)."""
+        import requests
+
+        if self.session is None:
+            self.session = new_session(self.retry)
+        try:
+            with quiet_when_unverified(verify):
+                return self.session.request(
+                    method,
+                    url,
+                    headers=dict(headers) if headers is not None else None,
+                    data=body,
+                    params=dict(params) if params is not None else None,
+                    auth=auth,
+                    timeout=self.timeout,
+                    verify=verify,
+                    allow_redirects=True,
+                )
+        except requests.RequestException as exc:
+            raise RequestFailed(exc) from exc
+
+
+def new_session(retry: SessionRetry | None = None) -> requests.Session:
+    """A requests session whose adapters retry as `retry` says (`SessionRetry()` when not given)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    retry = retry or SessionRetry()
+    policy = Retry(
+        total=retry.total,
+        other=0,
+        backoff_factor=retry.backoff,
+        status_forcelist=retry.statuses,
+        allowed_methods=None,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=policy)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 @contextlib.contextmanager

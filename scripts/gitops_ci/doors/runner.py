@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import secrets as _random
+import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Mapping
 
@@ -90,6 +91,7 @@ class Console:
     _summary_bytes: int = 0
     _summary_truncated: bool = False
     first_error: str = ""  # the first error annotation, as one line: the step's `error` output
+    stdin: IO[str] | None = None  # standard input; None: the process's (sys.stdin when read)
 
     @property
     def on_runner(self) -> bool:
@@ -104,6 +106,11 @@ class Console:
 
     def redact(self, text: str) -> str:
         return self.redactor.redact(text)
+
+    # -- input -------------------------------------------------------------------------
+    def read_stdin(self) -> str:
+        """All of standard input (e.g. a password given with --password-stdin)."""
+        return (self.stdin if self.stdin is not None else sys.stdin).read()
 
     # -- logs ----------------------------------------------------------------------------
     def info(self, message: str) -> None:

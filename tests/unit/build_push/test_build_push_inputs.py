@@ -7,7 +7,7 @@ import pytest
 
 from gitops_ci.engines.build_push import core as pipeline
 from gitops_ci.engines.build_push.login import parse_logins
-from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.services import Services
 from gitops_ci.engines.build_push.spec import Secret, parse_secrets
 from gitops_ci.engines.build_push.verify import split_ref
 from gitops_ci.errors import UserError
@@ -70,7 +70,7 @@ Error: building at STEP "RUN make test": exit status 2
 
 
 def test_a_failed_build_names_the_step_and_shows_its_log_tail_redacted() -> None:
-    error = pipeline.build_failure(BUILDAH_LOG, 2, Runtime(Redactor(["tok-123"]), {}))
+    error = pipeline.build_failure(BUILDAH_LOG, 2, Services(Redactor(["tok-123"]), {}))
     assert str(error).startswith("the image build failed (exit code 2) at step: RUN make test")
     assert "test_login FAILED: token *** rejected" in str(error)
     assert "make deps" not in str(error)

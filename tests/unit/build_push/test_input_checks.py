@@ -4,6 +4,7 @@ and platforms against the OCI list. Through the CLI, on a PATH with no builder a
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -82,13 +83,16 @@ def test_author_and_oauth_callback_reach_the_build_as_args() -> None:
 
 
 def cli(tmp_path: Path, *args: str) -> tuple[int, str]:
-    """build-and-push on a PATH without docker, buildah or podman: anything refused here is
-    refused before a builder is looked for."""
+    """build-and-push on a PATH without docker, buildah or podman (git only): anything refused
+    here is refused before a builder is looked for."""
     (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    git_only = tmp_path / "git-only"
+    git_only.mkdir()
+    (git_only / "git").symlink_to(shutil.which("git") or "git")
     defaults = tmp_path / "defaults.yml"
     defaults.write_text("", encoding="utf-8")
     env = {
-        "PATH": str(tmp_path / "no-bin"),
+        "PATH": str(git_only),
         "GITOPS_CI_DEFAULTS": str(defaults),
         "GITHUB_ACTIONS": "true",
         "GITHUB_SHA": "a" * 40,

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from gitops_ci.engines.build_push.core import push
 from gitops_ci.engines.build_push.oci import Manifest
-from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.services import Services
 from gitops_ci.engines.build_push.spec import BuildSpec
 from gitops_ci.engines.build_push.trust import BuilderTls
 from gitops_ci.secrets import Redactor
@@ -65,8 +65,8 @@ class Registry:
 def run_push(tmp_path: Path, refs: tuple[str, ...], registry: Registry) -> list[str]:
     log = tmp_path / "pushed"
     spec = BuildSpec(context=".", file="Dockerfile", refs=refs)
-    runtime = Runtime(redactor=Redactor(), env=dict(os.environ))
-    result = push(PushRecorder(log), spec, registry, "", str(tmp_path), runtime)  # type: ignore[arg-type]
+    services = Services(redactor=Redactor(), env=dict(os.environ))
+    result = push(PushRecorder(log), spec, registry, "", str(tmp_path), services)  # type: ignore[arg-type]
     assert result == (DIGEST, 1234)
     assert registry.verified == {ref: DIGEST for ref in refs}
     return log.read_text(encoding="utf-8").splitlines()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from gitops_ci.context import RunContext
 from gitops_ci.engines.build_push import tags
-from gitops_ci.engines.build_push.context import GitContext, from_env
+from gitops_ci.engines.build_push.context import GitContext, from_run
 from gitops_ci.engines.build_push.labels import oci_labels
 from gitops_ci.errors import UserError
 
@@ -30,7 +32,7 @@ BRANCH_RULES = "type=ref,event=branch\ntype=ref,event=pr\ntype=sha\n"
 
 def recorded(name: str, known_tags: tuple[str, ...] = ()) -> GitContext:
     data = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
-    return from_env(data["env"], data["event"], known_tags)
+    return from_run(replace(RunContext.from_environ(data["env"]), event=data["event"]), known_tags)
 
 
 RELEASE_TABLE = [

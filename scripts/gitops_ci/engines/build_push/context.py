@@ -1,12 +1,13 @@
-"""The git/event context of a run, read from `GITHUB_*` variables and the event payload.
-
-Nothing here reads `os.environ`: the variables arrive as a mapping, the payload as a path.
+"""The git/event context of a build, taken from the run (`gitops_ci.context.RunContext`) and its
+event payload.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Mapping
+
+from gitops_ci.context import RunContext
 
 
 @dataclass(frozen=True)
@@ -40,26 +41,26 @@ class GitContext:
         return f"{self.server_url.rstrip('/')}/{self.repository}" if self.repository else ""
 
 
-def from_env(
-    environ: Mapping[str, str], event: Mapping[str, Any], known_tags: tuple[str, ...] = ()
-) -> GitContext:
-    """Build the context the way a runner describes it; pull requests use the head commit."""
+def from_run(run: RunContext, known_tags: tuple[str, ...] = ()) -> GitContext:
+    """Build the context the way the runner describes the run; pull requests use the head commit.
+    The tags and labels come from the event payload: an unreadable event file is an error here."""
+    event = run.require_event()
     pull = _mapping(event.get("pull_request"))
     repo = _mapping(event.get("repository")) or {}
-    sha = environ.get("GITHUB_SHA", "")
+    sha = run.sha
     number: int | None = None
     head_ref = ""
     if pull is not None:
         # GITHUB_SHA is the throwaway merge commit for pull_request events; the head is what was pushed.
         sha = str(_dig(pull, "head", "sha") or sha)
-        head_ref = str(_dig(pull, "head", "ref") or environ.get("GITHUB_HEAD_REF", ""))
+        head_ref = str(_dig(pull, "head", "ref") or run.head_ref)
         number = _number(pull.get("number")) or _number(event.get("number"))
     return GitContext(
-        event_name=environ.get("GITHUB_EVENT_NAME", ""),
-        ref=environ.get("GITHUB_REF", ""),
+        event_name=run.event_name,
+        ref=run.ref,
         sha=sha,
-        repository=environ.get("GITHUB_REPOSITORY", "") or str(repo.get("full_name", "")),
-        server_url=environ.get("GITHUB_SERVER_URL", "") or "https://github.com",
+        repository=run.repository or str(repo.get("full_name", "")),
+        server_url=run.server_url or "https://github.com",
         default_branch=str(repo.get("default_branch", "")),
         pr_number=number,
         pr_head_ref=head_ref,

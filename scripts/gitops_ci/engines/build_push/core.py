@@ -1,4 +1,4 @@
-"""build-and-push's core: `run(inputs, runtime) -> BuildResult`. No os.environ, no printing."""
+"""build-and-push's core: `run(inputs, services) -> Result`. No os.environ, no printing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from gitops_ci.engines.build_push.credentials import is_credential
 from gitops_ci.engines.build_push.labels import oci_labels
 from gitops_ci.engines.build_push.login import Login, logged_in
 from gitops_ci.engines.build_push.oci import Manifest
-from gitops_ci.engines.build_push.runtime import MachineProbe, Runtime
+from gitops_ci.engines.build_push.services import MachineProbe, Services
 from gitops_ci.engines.build_push.spec import BuildSpec, Secret
 from gitops_ci.engines.build_push.verify import Registries
 from gitops_ci.errors import UserError
@@ -26,7 +26,7 @@ LOG_TAIL = 30
 
 
 @dataclass(frozen=True)
-class BuildInputs:
+class Inputs:
     images: tuple[str, ...]  # full repositories, registry host first
     rules: tuple[tags.Rule, ...]
     git: GitContext
@@ -50,7 +50,7 @@ class BuildInputs:
 
 
 @dataclass(frozen=True)
-class BuildResult:
+class Result:
     image: str
     refs: tuple[str, ...]
     tags: tuple[str, ...]
@@ -70,25 +70,25 @@ class BuildResult:
         return f"{self.image}@{self.digest}" if self.digest else ""
 
 
-def plan(inputs: BuildInputs) -> tuple[tags.Meta, dict[str, str]]:
+def plan(inputs: Inputs) -> tuple[tags.Meta, dict[str, str]]:
     """Tags and labels: pure, the part users most often need to check."""
     meta = tags.compute(inputs.rules, inputs.git, inputs.latest)
     labels = oci_labels(inputs.git, inputs.images[0], meta.version, inputs.created, dict(inputs.user_labels))
     return meta, labels
 
 
-def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
+def run(inputs: Inputs, services: Services) -> Result:
     meta, labels = plan(inputs)
     refs = tuple(f"{image}:{tag}" for image in inputs.images for tag in meta.tags)
-    builder = builders.select(inputs.builder, MachineProbe(runtime))
+    builder = builders.select(inputs.builder, MachineProbe(services))
     key = key_of(inputs, labels)
     labels = {**labels, LABEL: key}
     spec, moved = make_spec(inputs, refs, labels)
-    runtime = with_env(runtime, secret_env(inputs.build_args))
-    registries = Registries(inputs.logins, inputs.insecure, runtime.trust)
+    services = with_env(services, secret_env(inputs.build_args))
+    registries = Registries(inputs.logins, inputs.insecure, services.trust, services.http)
     registries.check(refs if inputs.push else ())
-    start = runtime.clock()
-    result = BuildResult(
+    start = services.clock()
+    result = Result(
         image=inputs.images[0],
         refs=refs,
         tags=meta.tags,
@@ -100,27 +100,27 @@ def run(inputs: BuildInputs, runtime: Runtime) -> BuildResult:
         moved_args=moved,
         content_key=key,
     )
-    reused = reuse(refs, key, registries, runtime) if wants_reuse(inputs, runtime) else None
+    reused = reuse(refs, key, registries, services) if wants_reuse(inputs, services) else None
     if reused is not None:
         manifest, image_labels = reused
         return replace(
             result,
             labels={name: image_labels.get(name, value) for name, value in labels.items()},
-            seconds=runtime.clock() - start,
+            seconds=services.clock() - start,
             digest=manifest.digest,
             size=manifest.size,
             reused=True,
         )
     with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
-        with logged_in(builder, inputs.logins, runtime) as authfile:
-            build(builder, spec, authfile, workdir, runtime)
+        with logged_in(builder, inputs.logins, services) as authfile:
+            build(builder, spec, authfile, workdir, services)
             digest, size = (
-                push(builder, spec, registries, authfile, workdir, runtime) if inputs.push else ("", 0)
+                push(builder, spec, registries, authfile, workdir, services) if inputs.push else ("", 0)
             )
-    return replace(result, seconds=runtime.clock() - start, digest=digest, size=size)
+    return replace(result, seconds=services.clock() - start, digest=digest, size=size)
 
 
-def key_of(inputs: BuildInputs, labels: dict[str, str]) -> str:
+def key_of(inputs: Inputs, labels: dict[str, str]) -> str:
     return content_key(
         inputs.context_dir,
         inputs.file,
@@ -132,31 +132,31 @@ def key_of(inputs: BuildInputs, labels: dict[str, str]) -> str:
     )
 
 
-def wants_reuse(inputs: BuildInputs, runtime: Runtime) -> bool:
+def wants_reuse(inputs: Inputs, services: Services) -> bool:
     """Reuse only what can be pushed, and never when the user asked for a fresh build."""
     if not inputs.push:
         return False
     if not inputs.reuse or inputs.no_cache:
-        runtime.log(f"building: {'no-cache is true' if inputs.no_cache else 'reuse is false'}")
+        services.log(f"building: {'no-cache is true' if inputs.no_cache else 'reuse is false'}")
         return False
     return True
 
 
 def reuse(
-    refs: tuple[str, ...], key: str, registries: Registries, runtime: Runtime
+    refs: tuple[str, ...], key: str, registries: Registries, services: Services
 ) -> tuple[Manifest, dict[str, str]] | None:
     """When every repository already holds an image with this content key under one of this
     run's tags: add the other tags to it in the registry and return it as the registry has it
     (with the labels it holds). None (then the caller builds) when one does not, or the lookup fails."""
     try:
-        return _reuse(refs, key, registries, runtime)
+        return _reuse(refs, key, registries, services)
     except UserError as exc:
-        runtime.log(f"building: the registry lookup of the content key failed: {exc.what}")
+        services.log(f"building: the registry lookup of the content key failed: {exc.what}")
         return None
 
 
 def _reuse(
-    refs: tuple[str, ...], key: str, registries: Registries, runtime: Runtime
+    refs: tuple[str, ...], key: str, registries: Registries, services: Services
 ) -> tuple[Manifest, dict[str, str]] | None:
     by_repository: dict[str, list[str]] = {}
     for ref in refs:
@@ -167,7 +167,7 @@ def _reuse(
             ((ref, *built) for ref in repository_refs if (built := registries.built(ref, LABEL, key))), None
         )
         if hit is None:
-            runtime.log(f"building: no tag of {repository} this run pushes holds content key {key}")
+            services.log(f"building: no tag of {repository} this run pushes holds content key {key}")
             return None
         found[repository] = hit
     pushed: dict[str, str] = {}
@@ -175,14 +175,14 @@ def _reuse(
         source, digest, _ = found[ref.rpartition(":")[0]]
         tagged = digest if ref == source else registries.tag(ref, digest)
         if tagged is None:
-            runtime.log(f"building: {ref} could not be tagged in the registry")
+            services.log(f"building: {ref} could not be tagged in the registry")
             return None
         if ref != source:
-            runtime.log(f"{ref}: tagged in the registry (the reused image, {tagged})")
+            services.log(f"{ref}: tagged in the registry (the reused image, {tagged})")
         pushed[ref] = tagged
     manifest = registries.verify_pushed(pushed)
     first, _, labels = next(iter(found.values()))
-    runtime.log(
+    services.log(
         f"reused {first.rpartition(':')[0]}@{manifest.digest}: the registry already holds an image built "
         f"from this commit and context (content key {key}, found as {first}); nothing was built"
     )
@@ -190,7 +190,7 @@ def _reuse(
 
 
 def make_spec(
-    inputs: BuildInputs, refs: tuple[str, ...], labels: dict[str, str]
+    inputs: Inputs, refs: tuple[str, ...], labels: dict[str, str]
 ) -> tuple[BuildSpec, tuple[str, ...]]:
     """The builder's instructions; credential-named build args become build secrets."""
     moved = tuple(name for name, _ in inputs.build_args if is_credential(name))
@@ -217,21 +217,21 @@ def secret_env(build_args: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {SECRET_ENV_PREFIX + name: value for name, value in build_args if is_credential(name)}
 
 
-def with_env(runtime: Runtime, extra: dict[str, str]) -> Runtime:
-    return replace(runtime, env={**runtime.env, **extra}) if extra else runtime
+def with_env(services: Services, extra: dict[str, str]) -> Services:
+    return replace(services, env={**services.env, **extra}) if extra else services
 
 
-def build(builder: Builder, spec: BuildSpec, authfile: str, workdir: str, runtime: Runtime) -> None:
-    with runtime.group(f"build with {builder.name}"):
-        done = runtime.run(builder.build(spec, authfile, workdir), check=False)
-        runtime.log(runtime.redactor.redact(done.stdout + done.stderr))
+def build(builder: Builder, spec: BuildSpec, authfile: str, workdir: str, services: Services) -> None:
+    with services.group(f"build with {builder.name}"):
+        done = services.run(builder.build(spec, authfile, workdir), check=False)
+        services.log(services.redactor.redact(done.stdout + done.stderr))
     if done.returncode != 0:
-        raise build_failure(done.stdout + "\n" + done.stderr, done.returncode, runtime)
+        raise build_failure(done.stdout + "\n" + done.stderr, done.returncode, services)
 
 
-def build_failure(output: str, returncode: int, runtime: Runtime) -> UserError:
+def build_failure(output: str, returncode: int, services: Services) -> UserError:
     """The failing step and its log tail, for an ::error:: a reader can act on."""
-    lines = [line for line in runtime.redactor.redact(output).splitlines() if line.strip()]
+    lines = [line for line in services.redactor.redact(output).splitlines() if line.strip()]
     starts = [i for i, line in enumerate(lines) if _STEP.search(line)]
     step = _STEP.sub("", lines[starts[-1]]).strip() if starts else "an unknown step"
     tail = lines[starts[-1] :] if starts else lines
@@ -247,7 +247,7 @@ _STEP = re.compile(r"^(STEP \d+/\d+:|#\d+ \[[^\]]*\d+/\d+\])")
 
 
 def push(
-    builder: Builder, spec: BuildSpec, registries: Registries, authfile: str, workdir: str, runtime: Runtime
+    builder: Builder, spec: BuildSpec, registries: Registries, authfile: str, workdir: str, services: Services
 ) -> tuple[str, int]:
     """Push every ref, then read each tag's digest back from its registry; return (digest, size).
 
@@ -256,7 +256,7 @@ def push(
     registry refuses that, the builder pushes the tag too."""
     pushed: dict[str, str] = {}
     first: dict[str, str] = {}  # repository (host/path) → the digest its first tag was pushed as
-    with runtime.group(f"push {len(spec.refs)} tag(s)"):
+    with services.group(f"push {len(spec.refs)} tag(s)"):
         for index, ref in enumerate(spec.refs):
             digestfile = str(Path(workdir, f"digest-{index}"))
             command = builder.push(spec, ref, authfile, digestfile, registries.tls(ref))
@@ -266,10 +266,10 @@ def push(
             repository = ref.rpartition(":")[0]
             tagged = registries.tag(ref, first[repository]) if repository in first else None
             if tagged:
-                runtime.log(f"{ref}: tagged in the registry (the manifest just pushed, {tagged})")
+                services.log(f"{ref}: tagged in the registry (the manifest just pushed, {tagged})")
                 pushed[ref] = tagged
                 continue
-            runtime.run(command, fix=f"check that the credentials may push to {repository}")
+            services.run(command, fix=f"check that the credentials may push to {repository}")
             pushed[ref] = builder.digest(workdir, digestfile)
             first.setdefault(repository, pushed[ref])
     manifest = registries.verify_pushed(pushed)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from gitops_ci.engines.build_push.builders.base import Builder
-from gitops_ci.engines.build_push.runtime import Runtime
+from gitops_ci.engines.build_push.services import Services
 from gitops_ci.errors import CommandError, UserError
 
 
@@ -43,7 +43,7 @@ def parse_logins(text: str, *, name: str = "logins") -> tuple[Login, ...]:
 
 
 @contextlib.contextmanager
-def logged_in(builder: Builder, logins: tuple[Login, ...], runtime: Runtime) -> Iterator[str]:
+def logged_in(builder: Builder, logins: tuple[Login, ...], services: Services) -> Iterator[str]:
     """Log in to every registry; yield the auth file ("" when no login wrote one: builders then
     get no --authfile, which buildah refuses when the file is missing); log out of each and
     delete it afterwards.
@@ -60,7 +60,7 @@ def logged_in(builder: Builder, logins: tuple[Login, ...], runtime: Runtime) -> 
                 if command is None:
                     entries[login.registry] = {"auth": _basic(login)}
                 else:
-                    _login(builder, login, command, runtime)
+                    _login(builder, login, command, services)
                     done.append(login.registry)
             if entries:
                 _write_private(authfile, {"auths": entries})
@@ -69,7 +69,7 @@ def logged_in(builder: Builder, logins: tuple[Login, ...], runtime: Runtime) -> 
             for registry in done:
                 logout = builder.logout(registry, authfile)
                 if logout is not None:
-                    runtime.run(logout, check=False)
+                    services.run(logout, check=False)
 
 
 def _basic(login: Login) -> str:
@@ -82,9 +82,9 @@ def _write_private(path: str, document: dict[str, object]) -> None:
         json.dump(document, handle)
 
 
-def _login(builder: Builder, login: Login, command: list[str], runtime: Runtime) -> None:
+def _login(builder: Builder, login: Login, command: list[str], services: Services) -> None:
     try:
-        runtime.run(command, stdin=login.password + "\n")
+        services.run(command, stdin=login.password + "\n")
     except CommandError as exc:
         raise login_failed(
             login, exc.output_tail or f"{builder.name} login exited with {exc.returncode}"

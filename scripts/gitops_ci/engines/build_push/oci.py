@@ -4,24 +4,26 @@ Handles the auth challenges registries answer with: `Bearer` (token service: ghc
 Hub, Harbor, GitLab…) and `Basic` (a plain distribution registry with htpasswd). The first
 request (`GET /v2/`) tries HTTPS; plain HTTP follows only where the host's trust allows it
 (loopback, insecure-registries) and never after a certificate was refused (see trust.py).
+Every request goes through `doors.http.Client`; the challenges are answered here.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
-import ssl
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from urllib.parse import urlparse
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
-
+from gitops_ci.doors.http import Client, RequestFailed
 from gitops_ci.engines.build_push.trust import HostTrust, untrusted
 from gitops_ci.errors import UserError
-from gitops_ci.doors.http import quiet_when_unverified
+
+if TYPE_CHECKING:
+    import ssl
+
+    import requests
 
 ACCEPT = ", ".join(
     [
@@ -46,6 +48,11 @@ class Manifest:
     size: int  # the manifest's config and layers, compressed: what a pull downloads
 
 
+def session() -> Client:
+    """A new HTTP session for one registry host: its connection kept for the run's requests."""
+    return Client(timeout=TIMEOUT)
+
+
 @dataclass
 class RegistryClient:
     """One registry host; `username`/`password` are used for the token service or Basic auth."""
@@ -54,7 +61,7 @@ class RegistryClient:
     username: str = ""
     password: str = field(default="", repr=False)
     trust: HostTrust = field(default_factory=HostTrust)
-    session: requests.Session = field(default_factory=lambda: new_session())
+    http: Client = field(default_factory=lambda: session())
     _token: str = field(default="", repr=False)
     _scheme: str = ""  # "https" or "http": decided by the first request
 
@@ -201,7 +208,7 @@ class RegistryClient:
     def _answer(self, challenge: str, repository: str) -> None:
         scheme, _, rest = challenge.partition(" ")
         if scheme.lower() == "basic":
-            self._token = requests.auth._basic_auth_str(self.username, self.password)
+            self._token = _basic(self.username, self.password)
         elif scheme.lower() == "bearer":
             self._token = "Bearer " + self._bearer(dict(_PARAM.findall(rest)), repository)
 
@@ -215,19 +222,14 @@ class RegistryClient:
             query["service"] = params["service"]
         auth = (self.username, self.password) if self.username else None
         try:
-            with quiet_when_unverified(self.trust.verify):
-                response = self.session.get(
-                    params.get("realm", ""),
-                    params=query,
-                    auth=auth,
-                    timeout=TIMEOUT,
-                    verify=self.trust.verify,
-                )
-        except requests.RequestException as exc:
-            if _verification_error(exc) is not None:  # the registry's trust applies, as in buildah
+            response = self.http.request(
+                "GET", params.get("realm", ""), params=query, auth=auth, verify=self.trust.verify
+            )
+        except RequestFailed as failed:
+            if _verification_error(failed.error) is not None:  # the registry's trust applies, as in buildah
                 where = f"{self.host} (its token service {urlparse(params.get('realm', '')).netloc})"
-                raise untrusted(where, _why_untrusted(exc), self.trust.fix) from None
-            raise _unreachable(params.get("realm", "the token service"), exc) from None
+                raise untrusted(where, _why_untrusted(failed.error), self.trust.fix) from None
+            raise _unreachable(params.get("realm", "the token service"), failed) from None
         data = (_object(response) if response.ok else None) or {}
         token = data.get("token") or data.get("access_token")
         if not token:
@@ -243,22 +245,23 @@ class RegistryClient:
             return self._send("GET", f"{self.base}/v2/", headers)
         try:
             response = self._exchange("GET", f"https://{self.host}/v2/", headers)
-        except requests.RequestException as refused:
+        except RequestFailed as refused:
             return self._fall_back(refused, headers)
         self._scheme = "https"
         return response
 
-    def _fall_back(self, refused: requests.RequestException, headers: dict[str, str]) -> requests.Response:
+    def _fall_back(self, refused: RequestFailed, headers: dict[str, str]) -> requests.Response:
         """HTTPS failed: plain HTTP where allowed, unless the host speaks TLS and its certificate
         was refused (plain HTTP would only hide that)."""
-        if _verification_error(refused) is not None:
-            raise untrusted(self.host, _why_untrusted(refused), self.trust.fix) from None
+        if _verification_error(refused.error) is not None:
+            raise untrusted(self.host, _why_untrusted(refused.error), self.trust.fix) from None
         if not self.trust.allow_http or not _may_speak_http(self.host, refused):
             raise _unreachable(self.host, refused) from None
         try:
             response = self._exchange("GET", f"http://{self.host}/v2/", headers)
-        except requests.RequestException as exc:
-            raise _unreachable(self.host, exc, f"HTTPS: {type(refused).__name__}; plain HTTP: ") from None
+        except RequestFailed as failed:
+            tried = f"HTTPS: {type(refused.error).__name__}; plain HTTP: "
+            raise _unreachable(self.host, failed, tried) from None
         self._scheme = "http"
         return response
 
@@ -267,22 +270,19 @@ class RegistryClient:
     ) -> requests.Response:
         try:
             return self._exchange(method, url, headers, body)
-        except requests.RequestException as exc:
-            raise _unreachable(self.host, exc) from None
+        except RequestFailed as failed:
+            raise _unreachable(self.host, failed) from None
 
     def _exchange(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
     ) -> requests.Response:
-        with quiet_when_unverified(self.trust.verify):
-            return self.session.request(
-                method,
-                url,
-                headers=headers,
-                data=body,
-                timeout=TIMEOUT,
-                verify=self.trust.verify,
-                allow_redirects=True,
-            )
+        return self.http.request(method, url, headers=headers, body=body, verify=self.trust.verify)
+
+
+def _basic(username: str, password: str) -> str:
+    """The answer to a Basic challenge (encoded as requests encodes it: Latin-1)."""
+    pair = username.encode("latin1") + b":" + password.encode("latin1")
+    return "Basic " + base64.b64encode(pair).strip().decode("ascii")
 
 
 def _object(response: requests.Response) -> dict[str, Any] | None:
@@ -306,23 +306,26 @@ def _size(response: requests.Response) -> int:
     return sum(size for size in sizes if isinstance(size, int) and not isinstance(size, bool) and size > 0)
 
 
-def _unreachable(where: str, exc: Exception, tried: str = "") -> UserError:
+def _unreachable(where: str, failed: RequestFailed, tried: str = "") -> UserError:
     fix = "check the registry host and port, that the registry is running, and the runner's network"
-    if isinstance(exc, requests.exceptions.SSLError):
+    if failed.tls:
         fix += f"; if {where} serves plain HTTP, list it in insecure-registries"
+    exc = failed.error
     return UserError(f"registry {where} is not reachable", why=f"{tried}{type(exc).__name__}: {exc}", fix=fix)
 
 
-def _may_speak_http(host: str, refused: requests.RequestException) -> bool:
+def _may_speak_http(host: str, refused: RequestFailed) -> bool:
     """Worth asking over plain HTTP: a server answered but not in TLS, or no port was given
     (HTTPS went to 443, HTTP goes to 80). Refused on an explicit port, plain HTTP would be too."""
     explicit_port = "]:" in host if host.startswith("[") else ":" in host
-    return isinstance(refused, requests.exceptions.SSLError) or not explicit_port
+    return refused.tls or not explicit_port
 
 
 def _verification_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
     """The certificate verification failure behind a requests error, if that is what it was
     (urllib3 nests it under MaxRetryError.reason and exception causes)."""
+    import ssl
+
     for inner in _causes(exc):
         if isinstance(inner, ssl.SSLCertVerificationError):
             return inner
@@ -344,17 +347,3 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(item))
         yield item
         todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
-
-
-def new_session() -> requests.Session:
-    """A session that retries requests on connection errors and 429/5xx. TLS failures are not
-    retried (other=0): they do not pass, and the first request's HTTPS try to a plain-HTTP
-    registry must fall back at once."""
-    session = requests.Session()
-    retry = Retry(
-        total=3, other=0, backoff_factor=0.5, status_forcelist=(429, 502, 503, 504), allowed_methods=None
-    )
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session

@@ -12,12 +12,9 @@ trusted certificate: loopback only allows the plain-HTTP fallback.
 from __future__ import annotations
 
 import os
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
-
-import certifi
 
 from gitops_ci.engines.build_push.spec import is_loopback
 from gitops_ci.errors import UserError
@@ -99,7 +96,12 @@ class Trust:
 
 def _system_bundle() -> str:
     """The system's CA file (where a private CA installed with update-ca-certificates lands, and
-    what buildah trusts), else certifi's."""
+    what buildah trusts), else certifi's. (Imported here: a command that makes no request needs
+    neither.)"""
+    import ssl
+
+    import certifi
+
     cafile = ssl.get_default_verify_paths().cafile
     return cafile if cafile and os.path.isfile(cafile) else certifi.where()
 

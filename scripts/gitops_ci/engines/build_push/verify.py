@@ -4,10 +4,11 @@ missing or points elsewhere (a push that silently failed for one tag is caught h
 from __future__ import annotations
 
 import tempfile
-from typing import Mapping
+from typing import Callable, Mapping
 
+from gitops_ci.doors.http import Client
 from gitops_ci.engines.build_push.login import Login, login_failed
-from gitops_ci.engines.build_push.oci import Manifest, RegistryClient
+from gitops_ci.engines.build_push.oci import Manifest, RegistryClient, session
 from gitops_ci.engines.build_push.spec import registry_host
 from gitops_ci.engines.build_push.trust import BuilderTls, Trust
 from gitops_ci.errors import UserError
@@ -30,8 +31,14 @@ class Registries:
     the ping before the build, tags added in the registry, and the read-back after the push.
     What TLS each client found is what the builder is told (`tls`)."""
 
-    def __init__(self, logins: tuple[Login, ...], insecure: frozenset[str], trust: Trust) -> None:
-        self.logins, self.insecure, self.trust = logins, insecure, trust
+    def __init__(
+        self,
+        logins: tuple[Login, ...],
+        insecure: frozenset[str],
+        trust: Trust,
+        http: Callable[[], Client] = session,
+    ) -> None:
+        self.logins, self.insecure, self.trust, self._http = logins, insecure, trust, http
         self._clients: dict[str, RegistryClient] = {}
         # CA bundles with a host's certs.d CAs added (public certificates); gone with this object.
         self._bundles = tempfile.TemporaryDirectory(prefix="gitops-ci-ca-")
@@ -44,6 +51,7 @@ class Registries:
                 username=login.username if login else "",
                 password=login.password if login else "",
                 trust=self.trust.for_host(host, self.insecure, self._bundles.name),
+                http=self._http(),
             )
         return self._clients[host]
 

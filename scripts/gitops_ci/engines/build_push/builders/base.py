@@ -1,5 +1,5 @@
 """The one Protocol every builder meets. Builders only *describe* commands (pure, unit-tested);
-build/steps.py runs them through the subprocess chokepoint."""
+core.py runs them through `Services.run` (the subprocess door)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""How the core reaches the world: subprocesses through proc.run, progress through callbacks."""
+"""What the core uses from outside: subprocesses through proc.run, HTTP sessions from the http
+door, progress through callbacks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from typing import Callable, ContextManager, Iterator, Mapping, Sequence
 
 from gitops_ci.doors import proc
+from gitops_ci.doors.http import Client
+from gitops_ci.engines.build_push import oci
 from gitops_ci.engines.build_push.trust import Trust
 from gitops_ci.secrets import Redactor
 
@@ -23,7 +26,7 @@ def _quiet(message: str) -> None:
 
 
 @dataclass(frozen=True)
-class Runtime:
+class Services:
     redactor: Redactor
     env: Mapping[str, str]  # the builders' environment (PATH, HOME, storage settings, secret sources)
     log: Callable[[str], None] = _quiet
@@ -31,6 +34,7 @@ class Runtime:
     clock: Callable[[], float] = time.monotonic
     trust: Trust = Trust()  # where registry certificates are trusted from
     timeout: float | None = None
+    http: Callable[[], Client] = oci.session  # a new HTTP session, one per registry host
 
     def run(
         self, args: Sequence[str], *, stdin: str | None = None, check: bool = True, fix: str = ""
@@ -51,13 +55,13 @@ class Runtime:
 class MachineProbe:
     """`builder: auto`'s questions, answered by this machine."""
 
-    runtime: Runtime
+    services: Services
 
     def which(self, tool: str) -> bool:
-        return shutil.which(tool, path=self.runtime.env.get("PATH")) is not None
+        return shutil.which(tool, path=self.services.env.get("PATH")) is not None
 
     def answers(self, args: list[str]) -> bool:
         if not self.which(args[0]):
             return False
-        done = proc.run(args, redactor=self.runtime.redactor, env=self.runtime.env, check=False, timeout=20)
+        done = proc.run(args, redactor=self.services.redactor, env=self.services.env, check=False, timeout=20)
         return done.returncode == 0
