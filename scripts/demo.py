@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
@@ -23,6 +22,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from gitops_ci.doors import proc  # noqa: E402
+from gitops_ci.secrets import Redactor  # noqa: E402
 from gitops_ci_dev import TOOL_HINTS, find_tool  # noqa: E402
 from gitops_ci_dev.act import ActRun, run_act  # noqa: E402
 from gitops_ci_dev.containers import buildah_env, push_base_image  # noqa: E402
@@ -100,8 +101,7 @@ def preflight(find: Callable[[str], str | None] = find_tool, euid: int | None = 
 
 def git(*args: str, cwd: Path | None = None) -> str:
     ident = ["-c", "user.name=Demo", "-c", "user.email=demo@example.invalid"]
-    done = subprocess.run(["git", *ident, *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout
+    return proc.run(["git", *ident, *args], redactor=Redactor(), cwd=str(cwd) if cwd else None).stdout
 
 
 def make_infra_repo(image: str) -> Path:
@@ -185,13 +185,12 @@ def outputs(log: str) -> dict[str, str]:
 def deploy_history(infra: Path) -> str:
     clone = DEMO / "infra-clone"
     git("clone", "-q", str(infra), str(clone))
-    proc = subprocess.run(
+    done = proc.run(
         [sys.executable, "-m", "gitops_ci", "history", "--infra-dir", str(clone)],
-        capture_output=True,
-        text=True,
+        redactor=Redactor(),
         check=False,
     )
-    return (proc.stdout + proc.stderr).rstrip()
+    return (done.stdout + done.stderr).rstrip()
 
 
 def show(run: ActRun, infra: Path, sink: WebhookSink) -> int:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from gitops_ci.doors import proc
+from gitops_ci.secrets import Redactor
 from gitops_ci_dev import need_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +44,11 @@ class ActRun:
 
 def copy_suite(dest: Path, root: Path = REPO_ROOT) -> Path:
     """Copy the files git would ship (tracked and new, not ignored) — no .venv, no caches."""
-    listed = subprocess.run(
+    listed = proc.run(
         [need_tool("git"), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
+        redactor=Redactor(),
+        cwd=str(root),
+    ).stdout
     for rel in filter(None, listed.split("\0")):
         src = root / rel
         if not src.is_file():
@@ -68,9 +68,10 @@ def make_workspace(root: Path, workflow: str, files: Mapping[str, str] | None = 
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
     git = [need_tool("git"), "-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    subprocess.run([*git, "init", "-q", "-b", "main", str(root)], check=True)
-    subprocess.run([*git, "-C", str(root), "add", "-A"], check=True)
-    subprocess.run([*git, "-C", str(root), "commit", "-qm", "workspace"], check=True)
+    nothing = Redactor()  # a workspace holds no secret
+    proc.run([*git, "init", "-q", "-b", "main", str(root)], redactor=nothing)
+    proc.run([*git, "-C", str(root), "add", "-A"], redactor=nothing)
+    proc.run([*git, "-C", str(root), "commit", "-qm", "workspace"], redactor=nothing)
     return root
 
 
@@ -111,7 +112,12 @@ def run_act(
     for name in secrets or {}:
         args += ["-s", name]
     environ = {**os.environ, **(secrets or {}), "XDG_CACHE_HOME": str(cache)}
-    proc = subprocess.run(
-        args, cwd=workspace, env=environ, capture_output=True, text=True, timeout=timeout, check=False
+    done = proc.run(
+        args,
+        redactor=Redactor((secrets or {}).values()),
+        cwd=str(workspace),
+        env=environ,
+        timeout=timeout,
+        check=False,
     )
-    return ActRun(proc.returncode, proc.stdout + proc.stderr)
+    return ActRun(done.returncode, done.stdout + done.stderr)

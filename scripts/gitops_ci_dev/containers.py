@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
+from gitops_ci.doors import proc
+from gitops_ci.secrets import Redactor
 from gitops_ci_dev import need_tool
 from gitops_ci_dev.local_registry import LocalRegistry
 
@@ -58,7 +59,7 @@ def push_base_image(workdir: Path, registry: LocalRegistry, env: dict[str, str])
 
 
 def run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(args, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    done = proc.run(args, redactor=Redactor(), env={**os.environ, **env}, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{args[:2]} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import Iterator
 
 import requests
 
+from gitops_ci.doors import proc
+from gitops_ci.secrets import Redactor
 from gitops_ci_dev import need_tool
 
 MANIFEST_TYPES = ", ".join(
@@ -85,11 +86,10 @@ def free_port() -> int:
 
 
 def htpasswd(path: Path, username: str, password: str) -> None:
-    done = subprocess.run(
+    done = proc.run(
         [need_tool("htpasswd"), "-B", "-i", "-c", str(path), username],
-        input=password,
-        capture_output=True,
-        text=True,
+        redactor=Redactor([password]),
+        stdin=password,
         check=False,
     )
     if done.returncode != 0:
@@ -117,22 +117,22 @@ def running_registry(
         htpasswd(root / "htpasswd", username, password)
         config["auth"] = {"htpasswd": {"realm": "gitops-ci-local", "path": str(root / "htpasswd")}}
     (root / "config.yml").write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
-    with open(root / "registry.log", "wb") as log:
-        server = subprocess.Popen([tool, "serve", str(root / "config.yml")], stdout=log, stderr=log)
+    server = proc.spawn(
+        [tool, "serve", str(root / "config.yml")], redactor=Redactor(), output=str(root / "registry.log")
+    )
     registry = LocalRegistry(host, username, password, tls.ca if tls else "")
     try:
         _wait_ready(registry, server, root / "registry.log")
         yield registry
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop(timeout=10)
 
 
-def _wait_ready(registry: LocalRegistry, server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(registry: LocalRegistry, server: proc.Spawned, log: Path) -> None:
     url = f"{registry.url}/v2/"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if server.poll() is not None:
+        if server.exit_code() is not None:
             raise RuntimeError(f"docker-registry exited: {log.read_text(errors='replace')}")
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, timeout=1, verify=registry.verify).status_code in (200, 401):

@@ -14,6 +14,7 @@ from typing import Mapping
 
 from gitops_ci.engines import quality_gate
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
+from gitops_ci.doors import runner
 from gitops_ci.errors import UserError
 from gitops_ci.context import STEP_FILES
 from gitops_ci.inputs import (
@@ -27,7 +28,7 @@ from gitops_ci.inputs import (
     parse_words,
 )
 from gitops_ci.engines.quality_gate import selection, summary
-from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Inputs, Result
+from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Annotation, Inputs, Result, Services
 from gitops_ci.engines.quality_gate.tools import TOOLS
 
 SUITE_SCRIPTS = str(Path(__file__).resolve().parents[2])
@@ -104,12 +105,13 @@ COMMAND = Command(
 def handle(ctx: Context, values: Values) -> int:
     inputs = build_inputs(ctx, values)
     console = ctx.console
-    result = quality_gate.run(inputs, redactor=console.redactor, log=console.info)
+    services = Services(environ=tool_environment(ctx.environ), redactor=console.redactor, log=console.info)
+    result = quality_gate.run(inputs, services)
     _log_runs(ctx, result)
     chosen = selection.select(result)
     if values["annotations"]:
         for note in chosen.annotations:
-            console.annotate(note)
+            console.annotate(_annotation(note))
     console.summary(summary.render(result, chosen.omitted))
     console.set_outputs(
         {
@@ -138,28 +140,27 @@ def build_inputs(ctx: Context, values: Values) -> Inputs:
     tools: tuple[str, ...] = values["tools"]
     return Inputs(
         working_directory=workdir,
-        repo_root=repo_root(workdir, ctx.environ),
+        repo_root=repo_root(workdir, ctx.run.workspace),
         python=project_python(values["python"], workdir, ctx.environ),
         tools=tools,
         args={t: values[f"{t}_args"] for t in tools if values[f"{t}_args"]},
         install=values["install"] and parse_words(values["install"], name="install"),
         install_tools=values["install_tools"],
         tool_versions=values["tool_versions"],
-        tools_cache=cache_dir(ctx.environ),
+        tools_cache=cache_dir(ctx),
         report_dir=report_dir(values["report_dir"], ctx),
         fail_on=values["fail_on"],
         allow_failure=frozenset(values["allow_failure"]),
         coverage_min=values["coverage_min"],
-        environ=tool_environment(ctx.environ),
     )
 
 
-def repo_root(workdir: str, environ: Mapping[str, str]) -> str:
+def repo_root(workdir: str, workspace: str) -> str:
     """The nearest folder holding `.git`; paths relative to it attach to the pull request's diff."""
     for folder in (Path(workdir), *Path(workdir).parents):
         if (folder / ".git").exists():
             return str(folder)
-    return environ.get("GITHUB_WORKSPACE") or workdir
+    return workspace or workdir
 
 
 def project_python(given: str, workdir: str, environ: Mapping[str, str]) -> str:
@@ -179,16 +180,16 @@ def project_python(given: str, workdir: str, environ: Mapping[str, str]) -> str:
     return os.path.abspath(found) if os.path.sep in found else found
 
 
-def cache_dir(environ: Mapping[str, str]) -> str:
-    base = environ.get("RUNNER_TOOL_CACHE") or environ.get("RUNNER_TEMP") or environ.get("XDG_CACHE_HOME")
+def cache_dir(ctx: Context) -> str:
+    base = ctx.run.tool_cache or ctx.run.runner_temp or ctx.environ.get("XDG_CACHE_HOME")
     return os.path.join(base or os.path.join(os.path.expanduser("~"), ".cache"), "gitops-ci")
 
 
 def report_dir(given: str, ctx: Context) -> str:
     if given:
         return os.path.abspath(os.path.join(ctx.cwd, given))
-    if ctx.environ.get("RUNNER_TEMP"):
-        return os.path.join(ctx.environ["RUNNER_TEMP"], "gitops-ci-quality-gate")
+    if ctx.run.runner_temp:
+        return os.path.join(ctx.run.runner_temp, "gitops-ci-quality-gate")
     return tempfile.mkdtemp(prefix="gitops-ci-quality-gate-")
 
 
@@ -202,6 +203,12 @@ def tool_environment(environ: Mapping[str, str]) -> dict[str, str]:
     else:
         env.pop("PYTHONPATH", None)
     return env
+
+
+def _annotation(note: Annotation) -> runner.Annotation:
+    return runner.Annotation(
+        note.level, note.message, file=note.file, line=note.line, col=note.col, title=note.title
+    )
 
 
 def _log_runs(ctx: Context, result: Result) -> None:

@@ -127,6 +127,61 @@ def run_concurrently(
         return list(pool.map(one, jobs))
 
 
+class Spawned:
+    """A process ``spawn`` started in the background: ask whether it has ended, or stop it."""
+
+    def __init__(self, args: Sequence[str], process: subprocess.Popen[bytes]) -> None:
+        self.args = tuple(args)
+        self._process = process
+
+    def exit_code(self) -> int | None:
+        """Its exit code once it has ended; None while it runs."""
+        return self._process.poll()
+
+    def stop(self, timeout: float = 10) -> int:
+        """Ask it to end (SIGTERM) and wait up to ``timeout`` seconds; kill it if it does not."""
+        self._process.terminate()
+        try:
+            return self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            return self._process.wait()
+
+
+def spawn(
+    args: Sequence[str],
+    *,
+    redactor: Redactor,
+    log: Callable[[str], None] | None = None,
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+    output: str = os.devnull,
+) -> Spawned:
+    """Start ``args`` (never through a shell) in the background, its stdout and stderr written to
+    the file ``output`` (truncated first). For a server a caller waits on, then stops."""
+    shown = shlex.join(redactor.redact_args(args))
+    if log is not None:
+        log(f"$ {shown} &")
+    with open(output, "wb") as sink:
+        try:
+            process = subprocess.Popen(
+                list(args),
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=sink,
+            )
+        except FileNotFoundError as exc:
+            tool = redactor.redact(args[0])
+            raise UserError(
+                f"{tool!r} was not found on PATH",
+                why=f"running: {shown}",
+                fix=f"install {tool} on the runner (or pick another tool in the inputs)",
+            ) from exc
+    return Spawned(args, process)
+
+
 def _with_priority(args: Sequence[str], nice: int, env: Mapping[str, str] | None) -> list[str]:
     """`nice -n N ARGS…`; ARGS alone when nice is 0, or when `nice` or the program cannot be found
     (then the program still runs, or fails as not found, as it would without it)."""

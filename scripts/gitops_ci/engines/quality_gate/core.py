@@ -1,13 +1,12 @@
-"""The gate's pure core: `run(inputs) -> Result`. It never reads os.environ and never prints."""
+"""The gate's core: `run(inputs, services) -> Result`. It never reads os.environ and never prints."""
 
 from __future__ import annotations
 
 import json
 import os
 import shlex
-import time
 from dataclasses import replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from gitops_ci.doors import proc
 from gitops_ci.errors import UserError
@@ -21,6 +20,7 @@ from gitops_ci.engines.quality_gate.model import (
     Inputs,
     Outcome,
     Result,
+    Services,
     ToolRun,
 )
 from gitops_ci.engines.quality_gate.tools import TOOLS
@@ -34,17 +34,16 @@ REPORT_NAME = "quality-gate.json"
 # the others fill the time they leave idle. The lowest priority: at 10, by the kernel's weights, two
 # of their processes sharing a core with pytest would still take about a fifth of it.
 SPREADING_NICE = 19
-Log = Callable[[str], None]
 
 
-def run(inputs: Inputs, *, redactor: Redactor | None = None, log: Log | None = None) -> Result:
-    redactor = redactor or Redactor()
-    started = time.monotonic()
+def run(inputs: Inputs, services: Services) -> Result:
+    redactor = services.redactor
+    started = services.clock()
     os.makedirs(inputs.report_dir, exist_ok=True)
     if inputs.install:
-        _install_project(inputs, redactor, log)
+        _install_project(inputs, services)
     tools = [TOOLS[name] for name in inputs.tools]
-    envs, missing, found = _tool_environments(inputs, tools, redactor, log)
+    envs, missing, found = _tool_environments(inputs, tools, services)
     cov = coverage.plan(inputs, "pytest_cov" in found)
     ready = [t for t in tools if t.name in envs]
     nice = SPREADING_NICE if any(not t.spreads for t in ready) else 0
@@ -64,7 +63,7 @@ def run(inputs: Inputs, *, redactor: Redactor | None = None, log: Log | None = N
         tuple(runs),
         os.path.join(inputs.report_dir, REPORT_NAME),
         junit_path(inputs.report_dir) if "pytest" in envs else "",
-        time.monotonic() - started,
+        services.clock() - started,
         percent,
     )
     with open(result.report_json, "w", encoding="utf-8") as handle:
@@ -85,28 +84,29 @@ def _redact_file(path: str, redactor: Redactor) -> None:
             handle.write(clean)
 
 
-def _install_project(inputs: Inputs, redactor: Redactor, log: Log | None) -> None:
+def _install_project(inputs: Inputs, services: Services) -> None:
     proc.run(
         inputs.install,
-        redactor=redactor,
-        log=log,
+        redactor=services.redactor,
+        log=services.log,
         cwd=inputs.working_directory,
-        env=inputs.environ,
+        env=services.environ,
         timeout=inputs.timeout,
         fix="fix the `install` input (it runs first, in `working-directory`, without a shell)",
     )
 
 
 def _tool_environments(
-    inputs: Inputs, tools: Sequence[Tool], redactor: Redactor, log: Log | None
+    inputs: Inputs, tools: Sequence[Tool], services: Services
 ) -> tuple[dict[str, dict[str, str]], dict[str, str], frozenset[str]]:
     """Per tool, the environment to run it with; or, for tools we cannot run, why not. Also the
     modules the project's environment has."""
     wanted = [t.module for t in tools] + (["pytest_cov"] if inputs.coverage_min is not None else [])
+    redactor = services.redactor
     found = environment.probe(
-        inputs.python, wanted, cwd=inputs.working_directory, env=inputs.environ, redactor=redactor
+        inputs.python, wanted, cwd=inputs.working_directory, env=services.environ, redactor=redactor
     )
-    base = dict(inputs.environ)
+    base = dict(services.environ)
     envs = {t.name: base for t in tools if t.module in found.found}
     absent = [t for t in tools if t.module not in found.found]
     if not absent:
@@ -117,7 +117,13 @@ def _tool_environments(
         return envs, {t.name: why.format(t.name) for t in absent}, found.found
     reqs = environment.requirements([t.package for t in absent], inputs.tool_versions)
     got = environment.install(
-        inputs.python, found.tag, reqs, cache=inputs.tools_cache, env=base, redactor=redactor, log=log
+        inputs.python,
+        found.tag,
+        reqs,
+        cache=inputs.tools_cache,
+        env=base,
+        redactor=redactor,
+        log=services.log,
     )
     if got.problem:
         return (

@@ -1,9 +1,12 @@
-"""What the gate works with: findings, the outcome of one tool, inputs and the result."""
+"""What the gate works with: findings, the outcome of one tool, inputs, services and the result."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+from gitops_ci.secrets import Redactor
 
 # The status of one tool run. Only PASSED is success; the others say why not, and are distinct
 # on purpose: "missing" and "crashed" must never look like "0 findings".
@@ -31,6 +34,18 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the step shows on a line of the pull request (the command hands it to the runner)."""
+
+    level: str  # error | warning | notice
+    message: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,8 +91,18 @@ class Inputs:
     fail_on: str = "any"
     allow_failure: frozenset[str] = frozenset()
     coverage_min: float | None = None
-    environ: Mapping[str, str] = field(default_factory=dict)  # the environment the tools get
     timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the gate takes from outside: the environment its tools get, the secrets to mask in what
+    they print, where its progress goes, and the clock that times the run."""
+
+    environ: Mapping[str, str] = field(default_factory=dict)
+    redactor: Redactor = field(default_factory=Redactor)
+    log: Callable[[str], None] | None = None  # None: the commands it runs are not logged
+    clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from gitops_ci.engines.quality_gate.model import ERROR, FAILED, PASSED, WARNING, Finding, Result, ToolRun
-from gitops_ci.doors.runner import Annotation
+from gitops_ci.engines.quality_gate.model import (
+    ERROR,
+    FAILED,
+    PASSED,
+    WARNING,
+    Annotation,
+    Finding,
+    Result,
+    ToolRun,
+)
 
 PER_STEP = 10  # https://docs.github.com/en/rest/checks/runs (annotations per step, per level)
 

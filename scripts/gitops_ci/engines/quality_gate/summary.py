@@ -18,10 +18,10 @@ from gitops_ci.engines.quality_gate.model import (
     Result,
     ToolRun,
 )
-from gitops_ci.doors.runner import SUMMARY_CAP
 
+CAP = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 # Room for the runner's truncation note and anything else the step appends.
-BUDGET = SUMMARY_CAP - 16 * 1024
+BUDGET = CAP - 16 * 1024
 FENCE = re.compile(r"^```+[a-z]*\n$")
 ICON = {PASSED: "✅", FAILED: "❌", NO_TESTS: "⚠️", MISSING: "⛔", CRASHED: "💥"}
 
