@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import requests
-
 from gitops_ci.doors import proc
+from gitops_ci.doors.http import Client, RequestFailed, SessionRetry
 from gitops_ci.secrets import Redactor
 from gitops_ci_dev import need_tool
 
@@ -57,11 +56,11 @@ class LocalRegistry:
 
     def digest(self, repository: str, tag: str) -> str | None:
         """The digest the registry itself gives for a tag (None when the tag is not there)."""
-        response = requests.head(
+        response = _CLIENT.request(
+            "HEAD",
             f"{self.url}/v2/{repository}/manifests/{tag}",
             headers={"Accept": MANIFEST_TYPES},
             auth=self._auth,
-            timeout=10,
             verify=self.verify,
         )
         if response.status_code == 404:
@@ -70,13 +69,19 @@ class LocalRegistry:
         return str(response.headers["Docker-Content-Digest"])
 
     def tags(self, repository: str) -> list[str]:
-        response = requests.get(
-            f"{self.url}/v2/{repository}/tags/list", auth=self._auth, timeout=10, verify=self.verify
+        response = _CLIENT.request(
+            "GET", f"{self.url}/v2/{repository}/tags/list", auth=self._auth, verify=self.verify
         )
         if response.status_code == 404:
             return []
         response.raise_for_status()
         return [str(tag) for tag in response.json().get("tags") or []]
+
+
+# The test's own reads of the registry, through the package's HTTP door: no retries (a test wants
+# the registry's first answer), 10 s per request; the readiness probe waits 1 s at a time.
+_CLIENT = Client(retry=SessionRetry(total=0), timeout=10)
+_PROBE = Client(retry=SessionRetry(total=0), timeout=1)
 
 
 def free_port() -> int:
@@ -134,8 +139,8 @@ def _wait_ready(registry: LocalRegistry, server: proc.Spawned, log: Path) -> Non
     while time.monotonic() < deadline:
         if server.exit_code() is not None:
             raise RuntimeError(f"docker-registry exited: {log.read_text(errors='replace')}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=1, verify=registry.verify).status_code in (200, 401):
+        with contextlib.suppress(RequestFailed):
+            if _PROBE.request("GET", url, verify=registry.verify).status_code in (200, 401):
                 return
         time.sleep(0.05)
     raise RuntimeError(f"docker-registry did not answer at {url}")
