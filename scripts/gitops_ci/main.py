@@ -89,18 +89,24 @@ def main(
     if not args.command:
         build_parser().print_help(stdout)
         return 1
+    return dispatch(COMMANDS[args.command], vars(args), environ, stdout, stderr)
+
+
+def dispatch(
+    command: Command, flags: Mapping[str, Any], environ: Mapping[str, str], stdout: IO[str], stderr: IO[str]
+) -> int:
+    """Run one command: 0 done, 1 a UserError (shown with its advice), 2 a bug (traceback)."""
     from gitops_ci.commands.base import Context
     from gitops_ci.commands.resolve import resolve_inputs
     from gitops_ci.context import RunContext
     from gitops_ci.doors.runner import Console
 
-    command = COMMANDS[args.command]
-    console = Console(environ, stdout, stderr, json_mode=getattr(args, "json", None) not in (None, "false"))
+    console = Console(environ, stdout, stderr, json_mode=flags.get("json") not in (None, "false"))
     for name in (*SECRET_ENV, *(f"INPUT_{n.replace('-', '_').upper()}" for n in sorted(catalog.SECRETS))):
         if environ.get(name):
             console.mask(environ[name])
     try:
-        values = resolve_inputs(command, vars(args), environ, console)
+        values = resolve_inputs(command, flags, environ, console)
         ctx = Context(console=console, run=RunContext.from_environ(environ), cwd=os.getcwd())
         code = command.handler(ctx, values)
     except UserError as exc:
