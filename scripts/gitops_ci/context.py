@@ -19,6 +19,7 @@ DEFAULT_SERVER_URL = "https://github.com"
 DEFAULT_API_URL = "https://api.github.com"
 # The runner's file commands: a tool the suite runs must not write to them behind its back.
 STEP_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE")
+SUMMARY_CAP = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 
 
 @dataclass(frozen=True)

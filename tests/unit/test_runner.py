@@ -9,6 +9,7 @@ from typing import Iterator
 
 import pytest
 
+from gitops_ci.context import SUMMARY_CAP
 from gitops_ci.doors import runner
 from gitops_ci.doors.runner import (
     Annotation,
@@ -242,7 +243,7 @@ def test_summary_appends_markdown(tmp_path: Path) -> None:
 
 def assert_capped(path: Path) -> str:
     data = path.read_bytes()
-    assert len(data) <= runner.SUMMARY_CAP == MIB
+    assert len(data) <= SUMMARY_CAP == MIB
     text = data.decode("utf-8")  # strict: a character cut in half would raise here
     assert text.endswith(runner.TRUNCATED_NOTE)
     assert "cut to stay within GitHub's 1 MiB limit" in text

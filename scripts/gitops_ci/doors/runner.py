@@ -15,9 +15,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Mapping
 
+from gitops_ci.context import SUMMARY_CAP
 from gitops_ci.secrets import Redactor
 
-SUMMARY_CAP = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 TRUNCATED_NOTE = "\n\n> **Note:** the rest of this summary was cut to stay within GitHub's 1 MiB limit.\n"
 
 

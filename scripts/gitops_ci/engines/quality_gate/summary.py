@@ -7,6 +7,7 @@ import re
 import string
 from typing import Iterable, Mapping
 
+from gitops_ci.context import SUMMARY_CAP
 from gitops_ci.engines.quality_gate.selection import PER_STEP
 from gitops_ci.engines.quality_gate.model import (
     CRASHED,
@@ -19,9 +20,8 @@ from gitops_ci.engines.quality_gate.model import (
     ToolRun,
 )
 
-CAP = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 # Room for the runner's truncation note and anything else the step appends.
-BUDGET = CAP - 16 * 1024
+BUDGET = SUMMARY_CAP - 16 * 1024
 FENCE = re.compile(r"^```+[a-z]*\n$")
 ICON = {PASSED: "✅", FAILED: "❌", NO_TESTS: "⚠️", MISSING: "⛔", CRASHED: "💥"}
 
