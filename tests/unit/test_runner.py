@@ -9,10 +9,10 @@ from typing import Iterator
 
 import pytest
 
+from gitops_ci.annotation import Annotation
 from gitops_ci.context import SUMMARY_CAP
 from gitops_ci.doors import runner
 from gitops_ci.doors.runner import (
-    Annotation,
     Console,
     escape_data,
     escape_property,

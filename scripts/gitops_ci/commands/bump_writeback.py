@@ -16,7 +16,8 @@ from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
 from gitops_ci.doors.git import Git, Identity
 from gitops_ci.inputs import iso_utc, utc_time
-from gitops_ci.doors.runner import Annotation, Console
+from gitops_ci.annotation import Annotation
+from gitops_ci.doors.runner import Console
 from gitops_ci.secrets import split_userinfo
 
 if TYPE_CHECKING:

@@ -14,7 +14,6 @@ from typing import Mapping
 
 from gitops_ci.engines import quality_gate
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
-from gitops_ci.doors import runner
 from gitops_ci.errors import UserError
 from gitops_ci.context import STEP_FILES
 from gitops_ci.inputs import (
@@ -28,7 +27,7 @@ from gitops_ci.inputs import (
     parse_words,
 )
 from gitops_ci.engines.quality_gate import selection, summary
-from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Annotation, Inputs, Result, Services
+from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Inputs, Result, Services
 from gitops_ci.engines.quality_gate.tools import TOOLS
 
 SUITE_SCRIPTS = str(Path(__file__).resolve().parents[2])
@@ -111,7 +110,7 @@ def handle(ctx: Context, values: Values) -> int:
     chosen = selection.select(result)
     if values["annotations"]:
         for note in chosen.annotations:
-            console.annotate(_annotation(note))
+            console.annotate(note)
     console.summary(summary.render(result, chosen.omitted))
     console.set_outputs(
         {
@@ -203,12 +202,6 @@ def tool_environment(environ: Mapping[str, str]) -> dict[str, str]:
     else:
         env.pop("PYTHONPATH", None)
     return env
-
-
-def _annotation(note: Annotation) -> runner.Annotation:
-    return runner.Annotation(
-        note.level, note.message, file=note.file, line=note.line, col=note.col, title=note.title
-    )
 
 
 def _log_runs(ctx: Context, result: Result) -> None:

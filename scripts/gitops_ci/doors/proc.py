@@ -75,12 +75,7 @@ def run(
             check=False,
         )
     except FileNotFoundError as exc:
-        tool = redactor.redact(args[0])
-        raise UserError(
-            f"{tool!r} was not found on PATH",
-            why=f"running: {shown}",
-            fix=f"install {tool} on the runner (or pick another tool in the inputs)",
-        ) from exc
+        raise not_found(args[0], shown, redactor) from exc
     except subprocess.TimeoutExpired as exc:
         raise UserError(
             f"command timed out after {timeout} s: {shown}",
@@ -174,13 +169,17 @@ def spawn(
                 stderr=sink,
             )
         except FileNotFoundError as exc:
-            tool = redactor.redact(args[0])
-            raise UserError(
-                f"{tool!r} was not found on PATH",
-                why=f"running: {shown}",
-                fix=f"install {tool} on the runner (or pick another tool in the inputs)",
-            ) from exc
+            raise not_found(args[0], shown, redactor) from exc
     return Spawned(args, process)
+
+
+def not_found(program: str, shown: str, redactor: Redactor) -> UserError:
+    tool = redactor.redact(program)
+    return UserError(
+        f"{tool!r} was not found on PATH",
+        why=f"running: {shown}",
+        fix=f"install {tool} on the runner (or pick another tool in the inputs)",
+    )
 
 
 def _with_priority(args: Sequence[str], nice: int, env: Mapping[str, str] | None) -> list[str]:

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Mapping
 
+from gitops_ci.annotation import Annotation
 from gitops_ci.context import SUMMARY_CAP
 from gitops_ci.secrets import Redactor
 
@@ -66,17 +67,6 @@ def truncate_utf8(text: str, limit: int) -> str:
     if len(data) <= limit:
         return text
     return data[:limit].decode("utf-8", errors="ignore")
-
-
-@dataclass(frozen=True)
-class Annotation:
-    level: str  # error | warning | notice
-    message: str
-    file: str | None = None
-    line: int | None = None
-    col: int | None = None
-    end_line: int | None = None
-    title: str | None = None
 
 
 @dataclass

@@ -68,7 +68,8 @@ def test_a_failing_command_sets_its_first_error_as_the_error_output(tmp_path: Pa
 
 
 def test_the_first_error_annotation_is_kept_on_one_line_with_its_place() -> None:
-    from gitops_ci.doors.runner import Annotation, Console
+    from gitops_ci.annotation import Annotation
+    from gitops_ci.doors.runner import Console
 
     console = Console({}, io.StringIO(), io.StringIO())
     console.annotate(Annotation("warning", "not this"))

@@ -25,7 +25,7 @@ from gitops_ci.engines.bump.files import TooLarge, discover, mentions, needles, 
 from gitops_ci.engines.bump.model import Change, Scope, Skipped, Target
 from gitops_ci.engines.bump.reference import parse_reference
 from gitops_ci.engines.bump.shapes import Document, _key_path_site
-from gitops_ci.engines.bump.sites import HelmMapSite, Note, RefSite, Site, Workload, _set, versions
+from gitops_ci.engines.bump.sites import HelmMapSite, Note, RefSite, Site, Unowned, Workload, _set, versions
 from gitops_ci.engines.bump.splice import Edits, Expect, Splice, Unsafe, apply_splices
 from gitops_ci.engines.bump.verify import check
 from gitops_ci.engines.bump.yamldoc import Part, YamlSyntaxError, compose, entries, line_of, scalar_text
@@ -458,21 +458,13 @@ def _matches(path: str, pattern: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Field:
+class Field(Unowned):
     """A tag or digest an override sets for a repository named elsewhere (chart or override)."""
 
     anchor: ScalarNode
     pinned: str  # normalised repository
     role: str  # tag | tag@digest | digest | untagged (the repository, with no tag override)
     kind: str
-
-    @property
-    def line(self) -> int:
-        return line_of(self.anchor)
-
-    @property
-    def workload(self) -> Workload | None:
-        return None
 
     def repository(self) -> str | None:
         return self.pinned

@@ -61,6 +61,18 @@ def _set(edits: Edits, node: ScalarNode, value: str) -> list[Note]:
     return [Note(line_of(node), old, value)] if edits.set_scalar(node, value) else []
 
 
+class Unowned:
+    """A site that no workload owns (a values map, a kustomization entry, an override, a marked
+    value), found at its anchor's line."""
+
+    anchor: Node
+    workload: Workload | None = None
+
+    @property
+    def line(self) -> int:
+        return line_of(self.anchor)
+
+
 @dataclass(frozen=True)
 class RefSite:
     """A scalar holding a whole reference; with `assign`, Argo CD's `old=new:tag` form."""
@@ -93,7 +105,7 @@ class RefSite:
 
 
 @dataclass(frozen=True)
-class HelmMapSite:
+class HelmMapSite(Unowned):
     """`image: {registry?, repository, tag?, digest?}` at any depth of a values file."""
 
     anchor: MappingNode
@@ -102,10 +114,6 @@ class HelmMapSite:
     @property
     def line(self) -> int:
         return line_of(entries(self.anchor)["repository"])
-
-    @property
-    def workload(self) -> Workload | None:
-        return None
 
     def repository(self) -> str | None:
         fields = entries(self.anchor)
@@ -139,19 +147,11 @@ class HelmMapSite:
 
 
 @dataclass(frozen=True)
-class KustomizeSite:
+class KustomizeSite(Unowned):
     """One `images:` entry of a kustomization: name, newName?, newTag?, digest?."""
 
     anchor: MappingNode
     kind: str = "kustomize-image"
-
-    @property
-    def line(self) -> int:
-        return line_of(self.anchor)
-
-    @property
-    def workload(self) -> Workload | None:
-        return None
 
     def repository(self) -> str | None:
         fields = entries(self.anchor)
@@ -181,7 +181,7 @@ class KustomizeSite:
 
 
 @dataclass(frozen=True)
-class FieldSite:
+class FieldSite(Unowned):
     """A value pinned by a marker comment or a user-given key path: a whole reference
     (`role="ref"`), a tag, a digest, or the name (`role="name"`, never changed)."""
 
@@ -189,14 +189,6 @@ class FieldSite:
     pinned: str  # the repository the marker or key path names, as written
     role: str
     kind: str = "marker"
-
-    @property
-    def line(self) -> int:
-        return line_of(self.anchor)
-
-    @property
-    def workload(self) -> Workload | None:
-        return None
 
     def repository(self) -> str | None:
         return normalize_name(self.pinned)

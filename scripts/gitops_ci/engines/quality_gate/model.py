@@ -37,18 +37,6 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Annotation:
-    """What the step shows on a line of the pull request (the command hands it to the runner)."""
-
-    level: str  # error | warning | notice
-    message: str
-    file: str | None = None
-    line: int | None = None
-    col: int | None = None
-    title: str | None = None
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What a tool's parser made of one run."""
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
+from gitops_ci.annotation import Annotation
 from gitops_ci.engines.quality_gate.model import (
     ERROR,
     FAILED,
     PASSED,
     WARNING,
-    Annotation,
     Finding,
     Result,
     ToolRun,
