@@ -60,6 +60,16 @@ SOURCE_TIME_OPTION = Option(
     parse_time,
 )
 
+# How both commands edit, in the order their inputs are listed.
+EDIT_OPTIONS = (
+    ON_MISSING_OPTION,
+    ON_INVALID_OPTION,
+    RENDER_CHECK_OPTION,
+    MAX_FILE_SIZE_OPTION,
+    DRY_RUN_OPTION,
+    TOKEN_OPTION,
+)
+
 OPTIONS = (
     Option("base-branch", "the infra repo's branch to deploy to (default: its default branch)"),
     Option(

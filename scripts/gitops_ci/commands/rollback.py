@@ -143,12 +143,7 @@ def _options() -> tuple[Option, ...]:
         Option("environment", "environment (overlay folder) to roll back"),
         Option("to", "previous, a TAG, or an INFRA_COMMIT whose image to restore", default="previous"),
         bump_options.PATH_OPTION,
-        bump_options.ON_MISSING_OPTION,
-        bump_options.ON_INVALID_OPTION,
-        bump_options.RENDER_CHECK_OPTION,
-        bump_options.MAX_FILE_SIZE_OPTION,
-        bump_options.DRY_RUN_OPTION,
-        bump_options.TOKEN_OPTION,
+        *bump_options.EDIT_OPTIONS,
     )
     return (*own, *bump_options.OPTIONS, JSON_OPTION)
 
