@@ -6,13 +6,14 @@ The parsers are pure functions that quote the offending text on error.
 from __future__ import annotations
 
 import re
-import shlex
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from gitops_ci.errors import UserError
+
+if TYPE_CHECKING:  # datetime and shlex load with the grammars that use them
+    from datetime import datetime
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0", ""}
@@ -138,6 +139,8 @@ parse_seconds = seconds()
 
 def parse_words(text: str, *, name: str = "value") -> tuple[str, ...]:
     """Arguments as a shell would split them (no expansion: nothing runs through a shell)."""
+    import shlex
+
     try:
         return tuple(shlex.split(text))
     except ValueError as exc:
@@ -170,6 +173,8 @@ def parse_full_sha(text: str, *, name: str = "value") -> str:
 
 def utc_time(text: str) -> datetime | None:
     """An ISO 8601 time with its zone (git's `%cI`, GitHub's payloads, `...Z`) in UTC; else None."""
+    from datetime import datetime, timezone
+
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -178,6 +183,8 @@ def utc_time(text: str) -> datetime | None:
 
 
 def iso_utc(value: datetime) -> str:
+    from datetime import timezone
+
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -115,7 +115,7 @@ def test_a_given_delimiter_that_does_not_occur_is_used() -> None:
 
 def test_a_random_delimiter_that_collides_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
     tokens: Iterator[str] = iter(["0" * 32, "0" * 32, "1" * 32])
-    monkeypatch.setattr(runner._random, "token_hex", lambda nbytes: next(tokens))
+    monkeypatch.setattr(runner, "_token_hex", lambda nbytes: next(tokens))
     value = f"the value holds\nghadelimiter_{'0' * 32}\nas a line"
     entry = heredoc_output("notes", value)
     assert entry == f"notes<<ghadelimiter_{'1' * 32}\n{value}\nghadelimiter_{'1' * 32}\n"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from gitops_ci.errors import CommandError, UserError
+
+if TYPE_CHECKING:  # subprocess and shutil load when a process runs, not at every start (6 ms)
+    import subprocess
 from gitops_ci.secrets import Redactor
 
 TAIL_LINES = 20
@@ -61,6 +62,8 @@ def run(
     shown = shlex.join(redactor.redact_args(args))
     if log is not None:
         log(f"$ {shown}")
+    import subprocess
+
     started = time.monotonic()
     try:
         proc = subprocess.run(
@@ -136,6 +139,8 @@ class Spawned:
 
     def stop(self, timeout: float = 10) -> int:
         """Ask it to end (SIGTERM) and wait up to ``timeout`` seconds; kill it if it does not."""
+        import subprocess
+
         self._process.terminate()
         try:
             return self._process.wait(timeout=timeout)
@@ -158,6 +163,8 @@ def spawn(
     shown = shlex.join(redactor.redact_args(args))
     if log is not None:
         log(f"$ {shown} &")
+    import subprocess
+
     with open(output, "wb") as sink:
         try:
             process = subprocess.Popen(
@@ -185,6 +192,8 @@ def not_found(program: str, shown: str, redactor: Redactor) -> UserError:
 def _with_priority(args: Sequence[str], nice: int, env: Mapping[str, str] | None) -> list[str]:
     """`nice -n N ARGS…`; ARGS alone when nice is 0, or when `nice` or the program cannot be found
     (then the program still runs, or fails as not found, as it would without it)."""
+    import shutil
+
     program = shutil.which("nice") if nice > 0 else None
     search = None if env is None else env.get("PATH")  # None: the PATH the child inherits
     if program is None or shutil.which(args[0], path=search) is None:

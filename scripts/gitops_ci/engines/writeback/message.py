@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 from dataclasses import dataclass
@@ -111,6 +110,8 @@ def branch_name(template: str, values: Mapping[str, str]) -> str:
 
 
 def unified_diff(edits: Sequence[FileEdit]) -> str:
+    import difflib  # here: only a dry run or a PR body shows a diff
+
     out: list[str] = []
     for edit in edits:
         before = edit.before.decode("utf-8", "replace").splitlines(keepends=True)
