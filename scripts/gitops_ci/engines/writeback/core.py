@@ -323,7 +323,10 @@ def guarding(inputs: Inputs) -> bool:
 
 def plan_guarded(git: Git, inputs: Inputs, svc: Services) -> tuple[Plan, Inputs, tuple[downgrade.Held, ...]]:
     """The plan without the targets the head already runs a newer build of, and the inputs
-    narrowed to the targets kept (its commit message and trailers name only those)."""
+    narrowed to the targets kept (its commit message and trailers name only those); a hook that
+    found no target makes an empty plan."""
+    if nothing_to_do(inputs):
+        return Plan(), inputs, ()
     plan = plan_or_fail(git, inputs, svc)
     if not guarding(inputs) or not plan.changed:
         return plan, inputs, ()
