@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from testing.argocd_fake import argocd  # noqa: F401 - fixture
-from testing.bump_cli import INFRA, Cli
+from testing.bump_cli import INFRA, SOURCE_SHA, Cli
 from testing.forge import Forge
 from testing.git_http import GitServer, forge, git_server  # noqa: F401 - fixtures
 from testing.github_fake import FakeGitHub, github  # noqa: F401 - fixtures
@@ -76,6 +76,18 @@ def layout() -> dict[str, str]:
     for env in ("staging", "production"):
         files.update(environment(env, BEFORE, ("2.0.0", digest("1")), "3.0.0"))
     return files
+
+
+def stage_api(infra: Forge, reference: str, *, when: str = "", source: str = SOURCE_SHA) -> str:
+    """Deploy the API's `reference` to staging as bump-manifest's commit mode records it (its
+    trailers), in one commit made directly (`when` dates it); its SHA."""
+    tag = reference.split("@")[0].rsplit(":", 1)[1]
+    message = (
+        f"Deploy api:{tag} to staging\n\nImage: {reference}\nSource-Repository: acme/shop-api\n"
+        f"Source-Commit: {source}\nEnvironment: staging\n"
+    )
+    files = {"envs/staging/api.yaml": DEPLOYMENT.format(image=reference)}
+    return infra.commit(INFRA, "main", files, message, when=when)
 
 
 @pytest.fixture
