@@ -78,16 +78,26 @@ def layout() -> dict[str, str]:
     return files
 
 
-def stage_api(infra: Forge, reference: str, *, when: str = "", source: str = SOURCE_SHA) -> str:
-    """Deploy the API's `reference` to staging as bump-manifest's commit mode records it (its
-    trailers), in one commit made directly (`when` dates it); its SHA."""
-    tag = reference.split("@")[0].rsplit(":", 1)[1]
-    message = (
-        f"Deploy api:{tag} to staging\n\nImage: {reference}\nSource-Repository: acme/shop-api\n"
-        f"Source-Commit: {source}\nEnvironment: staging\n"
-    )
-    files = {"envs/staging/api.yaml": DEPLOYMENT.format(image=reference)}
+def stage(
+    infra: Forge, files: dict[str, str], references: list[str], *, when: str = "", source: str = SOURCE_SHA
+) -> str:
+    """Deploy `references` to staging as bump-manifest's commit mode records them (its trailers),
+    in one commit of `files` made directly (`when` dates it); its SHA."""
+    tag = references[0].split("@")[0].rsplit(":", 1)[1]
+    name = references[0].split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[1]
+    message = f"Deploy {name}:{tag} to staging\n\n" + "".join(f"Image: {ref}\n" for ref in references)
+    message += f"Source-Repository: acme/shop-api\nSource-Commit: {source}\nEnvironment: staging\n"
     return infra.commit(INFRA, "main", files, message, when=when)
+
+
+def stage_api(infra: Forge, reference: str, *, when: str = "", source: str = SOURCE_SHA) -> str:
+    files = {"envs/staging/api.yaml": DEPLOYMENT.format(image=reference)}
+    return stage(infra, files, [reference], when=when, source=source)
+
+
+def stage_web(infra: Forge, tag: str, sha: str) -> str:
+    files = {"envs/staging/kustomization.yaml": KUSTOMIZATION.format(web=WEB, tag=tag, digest=sha)}
+    return stage(infra, files, [f"{WEB}:{tag}@{sha}"])
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from integration.promote.conftest import API, BEFORE, WEB, WORKER, digest, document
+from integration.promote.conftest import API, BEFORE, WEB, WORKER, digest, document, stage_api, stage_web
 from testing.bump_cli import INFRA, SOURCE_SHA, Cli
 from testing.forge import Forge, git
-from testing.git_http import GitServer
 
 PROMOTE = ("promote", "--mode", "commit", "--infra-repo", INFRA, "--from", "staging", "--to", "production")
 BUMP = ("bump-manifest", "--mode", "commit", "--infra-repo", INFRA, "--environment", "staging")
@@ -80,8 +79,8 @@ def test_staging_deployed_then_promoted_byte_for_byte_and_a_second_promote_is_a_
 
 
 def test_all_promotes_every_image_that_differs_in_one_commit(infra: Forge, cli: Cli) -> None:
-    api = deploy_staging(cli, API, "1.4.2", digest("a"))
-    web = deploy_staging(cli, WEB, "2.1.0", digest("b"))  # the worker stays equal: 3.0.0 in both
+    api = stage_api(infra, NEW)
+    web = stage_web(infra, "2.1.0", digest("b"))  # the worker stays equal: 3.0.0 in both
     before = infra.branch_sha(INFRA, "main")
 
     run = cli(*PROMOTE, "--all", "--json")
@@ -113,10 +112,8 @@ def test_all_promotes_every_image_that_differs_in_one_commit(infra: Forge, cli: 
     assert again.returncode == 0 and again.outputs["changed"] == "false", again.text
 
 
-def test_a_promotion_racing_another_push_reads_staging_again_and_keeps_both(
-    infra: Forge, cli: Cli, git_server: GitServer
-) -> None:
-    deploy_staging(cli, API, "1.4.2", digest("a"))
+def test_a_promotion_racing_another_push_reads_staging_again_and_keeps_both(infra: Forge, cli: Cli) -> None:
+    stage_api(infra, NEW)
     newer = infra.read(INFRA, "main", "envs/staging/api.yaml").replace(NEW, f"{API}:1.5.0@{digest('c')}")
     files = {"envs/staging/api.yaml": newer, "apps/other/config.yaml": "racing: true\n"}
     infra.advance_on_next_push(INFRA, "main", files)
@@ -134,7 +131,7 @@ def test_a_promotion_racing_another_push_reads_staging_again_and_keeps_both(
 def test_edit_mode_promotes_in_a_local_clone_without_committing(
     infra: Forge, cli: Cli, tmp_path: Path
 ) -> None:
-    deploy_staging(cli, API, "1.4.2", digest("a"))
+    stage_api(infra, NEW)
     clone = tmp_path / "clone"
     git("clone", "--quiet", str(infra.bare(INFRA)), str(clone))
 
