@@ -171,6 +171,51 @@ def parse_full_sha(text: str, *, name: str = "value") -> str:
     return value
 
 
+def parse_commit(text: str, *, name: str = "value") -> str:
+    """A commit SHA, full or abbreviated (7 hex digits at least), lower-cased; blank stays blank."""
+    value = text.strip().lower()
+    if value and not re.fullmatch(r"[0-9a-f]{7,64}", value):
+        raise UserError(
+            f"input {name!r}: {text.strip()!r} is not a commit SHA",
+            fix="give the infra commit's SHA (7 to 40 hex digits), e.g. from `gitops-ci history`",
+        )
+    return value
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?[smhdw])+|\d+(?:\.\d+)?")
+DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str, *, name: str = "value") -> float | None:
+    """A length of time in seconds: `30m`, `2h`, `1d`, `1w`, `1h30m`, or plain seconds (`90`);
+    blank is None (no limit)."""
+    value = text.strip().lower().replace(" ", "")
+    if not value:
+        return None
+    if not _DURATION.fullmatch(value):
+        raise UserError(
+            f"input {name!r}: {text!r} is not a duration",
+            fix="write a number with a unit, s, m, h, d or w (e.g. 30m, 2h, 1d, 1h30m), or plain seconds",
+        )
+    if not value[-1].isalpha():
+        return float(value)
+    return float(sum(float(n) * DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(value)))
+
+
+def duration_text(seconds: float) -> str:
+    """`1d 2h`, `2h 5m`, `30m`, `42s`: the two largest units, for messages."""
+    left = max(int(seconds), 0)
+    parts: list[str] = []
+    for unit, size in DURATION_UNITS.items():
+        if left >= size and len(parts) < 2:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+        elif parts:
+            break
+    return " ".join(parts) or "0s"
+
+
 def utc_time(text: str) -> datetime | None:
     """An ISO 8601 time with its zone (git's `%cI`, GitHub's payloads, `...Z`) in UTC; else None."""
     from datetime import datetime, timezone

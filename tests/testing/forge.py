@@ -21,9 +21,11 @@ BOT_ENV = {
 }
 
 
-def git(*args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
+def git(
+    *args: str, cwd: Path | None = None, stdin: str | None = None, extra: Mapping[str, str] | None = None
+) -> str:
     """Run git for a test fixture; raise with its output when it fails."""
-    env = {**os.environ, **BOT_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+    env = {**os.environ, **BOT_ENV, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", **(extra or {})}
     env.pop("GIT_TRACE", None)
     proc = subprocess.run(
         ["git", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False
@@ -64,8 +66,10 @@ class Forge:
         message: str,
         *,
         create: bool = False,
+        when: str = "",
     ) -> str:
-        """Write files on `branch` as one new commit (what another pipeline would push)."""
+        """Write files on `branch` as one new commit (what another pipeline would push); `when`
+        (ISO 8601) dates it."""
         with tempfile.TemporaryDirectory(prefix="forge-") as tmp:
             work = Path(tmp)
             if create:
@@ -77,7 +81,8 @@ class Forge:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
             git("add", "--all", cwd=work)
-            git("commit", "--quiet", "--allow-empty", "-m", message, cwd=work)
+            dates = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {}
+            git("commit", "--quiet", "--allow-empty", "-m", message, cwd=work, extra=dates)
             git("push", "--quiet", str(self.bare(full_name)), f"HEAD:refs/heads/{branch}", cwd=work)
             return git("rev-parse", "HEAD", cwd=work).strip()
 

@@ -68,6 +68,7 @@ def test_help_lists_the_four_commands() -> None:
         "notify",
         "history",
         "rollback",
+        "promote",
     }
 
 

@@ -22,6 +22,7 @@ MODULES = {
     "notify": "notify",
     "history": "history",
     "rollback": "rollback",
+    "promote": "promote",
 }
 
 # The commands loaded so far (tests may register their own).

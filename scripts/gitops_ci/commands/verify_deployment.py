@@ -26,6 +26,8 @@ from gitops_ci.inputs import (
 from gitops_ci.secrets import userinfo_secrets
 
 WAIT_SECONDS = seconds(21600)
+SERVER_FIX = "set argocd-server to the Argo CD API's URL, e.g. https://argocd.example.com"
+TOKEN_FIX = "pass a token with `applications, get` as argocd-token from a secret"
 
 
 def _controller(text: str, *, name: str = "value") -> str:
@@ -35,7 +37,8 @@ def _controller(text: str, *, name: str = "value") -> str:
     return parse_choice(tuple(BACKENDS))(text, name=name)
 
 
-def _required(values: Values, key: str, fix: str) -> Any:
+def required(values: Values, key: str, fix: str) -> Any:
+    """An input the run cannot do without (verify-deployment's, and promote's require-healthy)."""
     if not values[key]:
         raise UserError(f"input {key.replace('_', '-')!r} is required", fix=fix)
     return values[key]
@@ -75,31 +78,34 @@ def _ancestry(ctx: Context, infra_dir: str) -> Any:
     return lambda wanted, candidate: bool(git.is_ancestor(wanted, candidate))
 
 
-def handle(ctx: Context, values: Values) -> int:
-    from gitops_ci.commands import verify_report
+def make_backend(ctx: Context, values: Values, server: str, token: str, poll_interval: float) -> Any:
+    """The controller's backend from the inputs verify-deployment shares with promote's
+    require-healthy: controller, insecure, ca-bundle (and the server and token given)."""
     from gitops_ci.commands.notify import proxies_for
     from gitops_ci.doors.http import Http
-    from gitops_ci.engines.verify import core
-    from gitops_ci.engines.verify.model import Inputs, Target, Timing
     from gitops_ci.engines.verify.backends import BACKENDS
 
-    server = _required(
-        values, "argocd_server", "set argocd-server to the Argo CD API's URL, e.g. https://argocd.example.com"
-    )
-    token = _required(
-        values, "argocd_token", "pass a token with `applications, get` as argocd-token from a secret"
-    )
-    revision = _required(values, "revision", "set revision to the infra commit (bump-manifest's commit-sha)")
-    target = Target(
-        revision, tuple(values["applications"]), values["infra_repo"].strip(), tuple(values["changed_files"])
-    )
-    timing = Timing(values["timeout"], values["poll_interval"], values["degraded_grace"], values["refresh"])
     http = Http(
         redactor=ctx.console.redactor,
         proxies=dict(proxies_for(server, ctx.environ)),
         tls_verify=_tls_verify(ctx, values),
     )
-    backend = BACKENDS[values["controller"]](server, token, http, timing.poll_interval)
+    return BACKENDS[values["controller"]](server, token, http, poll_interval)
+
+
+def handle(ctx: Context, values: Values) -> int:
+    from gitops_ci.commands import verify_report
+    from gitops_ci.engines.verify import core
+    from gitops_ci.engines.verify.model import Inputs, Target, Timing
+
+    server = required(values, "argocd_server", SERVER_FIX)
+    token = required(values, "argocd_token", TOKEN_FIX)
+    revision = required(values, "revision", "set revision to the infra commit (bump-manifest's commit-sha)")
+    target = Target(
+        revision, tuple(values["applications"]), values["infra_repo"].strip(), tuple(values["changed_files"])
+    )
+    timing = Timing(values["timeout"], values["poll_interval"], values["degraded_grace"], values["refresh"])
+    backend = make_backend(ctx, values, server, token, timing.poll_interval)
     services = core.Services(backend, _ancestry(ctx, values["infra_dir"]), log=ctx.console.info)
     result = core.run(Inputs(target, timing), services)
     return verify_report.report(ctx.console, result, revision)

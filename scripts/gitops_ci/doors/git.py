@@ -187,6 +187,18 @@ class Git:
     def rev_parse(self, ref: str) -> str:
         return self._git("rev-parse", "--verify", "--quiet", ref).stdout.strip()
 
+    def resolve(self, revision: str) -> str | None:
+        """The full SHA of the commit `revision` names (a short SHA too), or None when there is none here."""
+        result = self._git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False)
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    def add_worktree(self, path: Path, commit: str) -> None:
+        """Check `commit` out, detached, in a new working tree at `path`; this one stays as it is."""
+        self._git("worktree", "add", "--quiet", "--detach", str(path), commit)
+
+    def remove_worktree(self, path: Path) -> None:
+        self._git("worktree", "remove", "--force", str(path), check=False)
+
     def add(self, paths: Sequence[str]) -> None:
         self._git("add", "--", *paths)
 

@@ -22,10 +22,11 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_ci.engines.bump.edit import FileResult, edit_file
 from gitops_ci.engines.bump.files import TooLarge, discover, mentions, needles, read_bytes
-from gitops_ci.engines.bump.model import Change, Scope, Skipped, Target
+from gitops_ci.engines.bump.model import Change, Scope, Skipped, Target, Version
 from gitops_ci.engines.bump.reference import parse_reference
 from gitops_ci.engines.bump.shapes import Document, _key_path_site
-from gitops_ci.engines.bump.sites import HelmMapSite, Note, RefSite, Site, Unowned, Workload, _set, versions
+from gitops_ci.engines.bump.sites import FIELD_HOLDS, HelmMapSite, Note, RefSite, Site, Unowned, Workload
+from gitops_ci.engines.bump.sites import _set, held, versions
 from gitops_ci.engines.bump.splice import Edits, Expect, Splice, Unsafe, apply_splices
 from gitops_ci.engines.bump.verify import check
 from gitops_ci.engines.bump.yamldoc import Part, YamlSyntaxError, compose, entries, line_of, scalar_text
@@ -484,6 +485,9 @@ class Field(Unowned):
             return _set(edits, self.anchor, f"{tag}@{digest}")
         return _set(edits, self.anchor, tag) if tag else []
 
+    def version(self) -> Version:
+        return held(str(self.anchor.value), FIELD_HOLDS.get(self.role, ()))
+
 
 @dataclass
 class Block:
@@ -567,6 +571,9 @@ class BlockSite:
 
     def repository(self) -> str | None:
         return self.inner.repository()
+
+    def version(self) -> Version:
+        return self.inner.version()
 
     def retarget(self, edits: Edits, target: Target) -> list[Note]:
         block = self.block

@@ -4,21 +4,23 @@ nowhere" decision, the render check, apply. None prints or reads the environment
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from gitops_ci.engines.bump import argocd, render_check
-from gitops_ci.engines.bump.edit import FileResult, Invalid
+from gitops_ci.engines.bump.edit import FileResult, Invalid, repositories
 from gitops_ci.engines.bump.files import check_infra_dir, discover
-from gitops_ci.engines.bump.model import Inputs, Plan, Result, Scope, Services, Skipped, Target
+from gitops_ci.engines.bump.model import Inputs, Pin, Plan, Result, Scope, Services, Skipped, Target
 from gitops_ci.engines.bump.reference import check_target, parse_reference
-from gitops_ci.engines.bump.scan import scan
+from gitops_ci.engines.bump.scan import _read, scan
 from gitops_ci.engines.bump.write import write_all
 from gitops_ci.errors import UserError
 
 _IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
 FOUND_LIMIT = 20  # image repositories named in the "pinned nowhere" message
+PROBE = "gitops-ci-probe"  # the tag `pins` plans a retarget to; never written
 
 
 def run(inputs: Inputs, services: Services) -> Result:
@@ -65,8 +67,33 @@ def plan(
         skipped=tuple(total.skipped),
         edits=tuple(edits),
         matched=total.matched,
+        pins=tuple(total.pins),
         found_images=tuple(sorted(total.found)),
     )
+
+
+def pins(
+    infra_dir: Path,
+    repositories: Sequence[str],
+    scope: Scope = Scope(),
+    on_invalid: str = "fail",
+    reveal: argocd.Reveal | None = None,
+) -> tuple[Pin, ...]:
+    """Every place in scope that pins one of the repositories, with the version it pins: the
+    plan of a retarget to a probe tag, of which only the pins are kept (nothing is written)."""
+    probe = tuple(Target(repository, tag=PROBE) for repository in repositories)
+    return plan(infra_dir, probe, scope, on_invalid, reveal).pins if probe else ()
+
+
+def images(infra_dir: Path, scope: Scope = Scope()) -> tuple[str, ...]:
+    """Every image repository (normalised) a place in scope pins, each document of each file read."""
+    root = check_infra_dir(infra_dir)
+    base = os.path.join(root, "")
+    overrides = argocd.Overrides(root)
+    found: set[str] = set()
+    for rel in discover(root, scope):
+        found |= repositories(rel, _read(base, rel, scope.max_file_bytes), overrides)
+    return tuple(sorted(found))
 
 
 def apply(infra_dir: Path, plan: Plan) -> None:
@@ -134,6 +161,7 @@ def _searched(infra_dir: Path, scope: Scope) -> str:
 
 def _merge(total: FileResult, result: FileResult) -> None:
     total.changes.extend(result.changes)
+    total.pins.extend(result.pins)
     if result.invalid is not None:
         bad = result.invalid
         reason = f"line {bad.line}: not valid YAML ({bad.problem}) and it mentions an image to pin"

@@ -11,7 +11,7 @@ from ruamel.yaml.nodes import Node
 
 from gitops_ci.engines.bump.files import needles
 from gitops_ci.engines.bump.markers import BadMarker, find_markers
-from gitops_ci.engines.bump.model import Change, FileEdit, Scope, Skipped, Target
+from gitops_ci.engines.bump.model import Change, FileEdit, Pin, Scope, Skipped, Target
 from gitops_ci.engines.bump.reference import normalize_name
 from gitops_ci.engines.bump.shapes import Document, find_sites
 from gitops_ci.engines.bump.sites import Site, Workload
@@ -24,6 +24,7 @@ from gitops_ci.engines.bump.yamldoc import Part, YamlSyntaxError, compose_parts
 class FileResult:
     file: str = ""
     changes: list[Change] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)  # the places that pin a target, before the edit
     skipped: list[Skipped] = field(default_factory=list)
     edit: FileEdit | None = None
     matched: int = 0
@@ -72,6 +73,20 @@ def edit_file(
         if after != text:
             result.edit = FileEdit(rel, data, after.encode("utf-8"))
     return result
+
+
+def repositories(rel: str, data: bytes, extra: Extra | None = None) -> set[str]:
+    """The repositories every site of the file pins, each of its documents parsed (no target
+    needed: promote --all compares two environments by them)."""
+    result = FileResult(rel)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return set()
+    parts = _parse(rel, text, [""], (), result)
+    docs = [doc for part in parts or () for doc in part.docs]
+    sites = _sites(rel, text, docs, (), result, extra) if docs else []
+    return {repo for site in sites if (repo := site.repository())}
 
 
 def _parse(
@@ -126,6 +141,7 @@ def _retarget(
         return
     result.matched += 1
     result.kinds.add(site.kind)
+    result.pins.append(Pin(rel, site.line, site.kind, target.repository, site.version()))
     saved = edits.save()
     try:
         notes = site.retarget(edits, target)

@@ -62,6 +62,27 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Version:
+    """What a place pins now: its tag and digest, and the parts it holds (a marker on a tag
+    holds no digest; an entry that names the repository alone holds neither)."""
+
+    tag: str | None = None
+    digest: str | None = None
+    holds: tuple[str, ...] = ("tag", "digest")
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One place in scope that pins a target, and the version it pins before any edit."""
+
+    file: str  # relative to the infra dir, with `/`
+    line: int  # 1-based
+    kind: str
+    repository: str  # the target repository it pins
+    version: Version = Version()
+
+
+@dataclass(frozen=True)
 class Skipped:
     file: str
     reason: str
@@ -106,6 +127,7 @@ class Plan:
     skipped: tuple[Skipped, ...] = ()
     edits: tuple[FileEdit, ...] = ()
     matched: int = 0  # places that pin a target, changed or already at the target
+    pins: tuple[Pin, ...] = ()  # those places, with what each pinned before the edit
     found_images: tuple[str, ...] = field(default=())  # other image repositories seen
     render: RenderCheck = RenderCheck()
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
-from gitops_ci.engines.bump.model import Target
+from gitops_ci.engines.bump.model import Target, Version
 from gitops_ci.engines.bump.reference import normalize_name, parse_reference
 from gitops_ci.engines.bump.splice import Edits, Unsafe
 from gitops_ci.engines.bump.yamldoc import entries, line_of, scalar_text
@@ -49,11 +49,29 @@ class Site(Protocol):
 
     def retarget(self, edits: Edits, target: Target) -> list[Note]: ...
 
+    def version(self) -> Version:
+        """What the site pins now (promote reads an environment's pins through it)."""
+
 
 def versions(target: Target) -> tuple[str | None, str | None]:
     """The (tag, digest) to write: digest-only pins drop the tag."""
     tag = None if target.digest_only else target.tag
     return tag, target.digest
+
+
+def held(text: str | None, holds: tuple[str, ...] = ("tag", "digest")) -> Version:
+    """The version one value holds: `TAG`, `TAG@DIGEST`, or (holding only the digest) `DIGEST`."""
+    if not text or not holds:
+        return Version(holds=holds)
+    if holds == ("digest",):
+        return Version(digest=text, holds=holds)
+    tag, at, digest = text.partition("@")
+    return Version(tag or None, (digest or None) if at else None, holds)
+
+
+def _reference(text: str) -> Version:
+    ref = parse_reference(text.strip())
+    return Version(ref.tag, ref.digest) if ref else Version(holds=())
 
 
 def _set(edits: Edits, node: ScalarNode, value: str) -> list[Note]:
@@ -103,6 +121,9 @@ class RefSite:
         assert ref is not None
         return _set(edits, self.anchor, prefix + ref.with_version(*versions(target)))
 
+    def version(self) -> Version:
+        return _reference(self._parts()[1])
+
 
 @dataclass(frozen=True)
 class HelmMapSite(Unowned):
@@ -134,6 +155,14 @@ class HelmMapSite(Unowned):
         if "digest" in fields:
             notes += self._field(edits, "digest", digest or "")
         return notes
+
+    def version(self) -> Version:
+        fields = entries(self.anchor)
+        tag = scalar_text(fields.get("tag"))
+        if "digest" not in fields:  # a digest, if any, is written into the tag (`TAG@DIGEST`)
+            return held(tag) if "tag" in fields else Version(holds=())
+        digest = scalar_text(fields.get("digest")) or None
+        return Version(tag or None, digest, ("tag", "digest") if "tag" in fields else ("digest",))
 
     def _field(self, edits: Edits, key: str, value: str | None) -> list[Note]:
         node = entries(self.anchor).get(key)
@@ -167,6 +196,12 @@ class KustomizeSite(Unowned):
                 edits, "newTag", tag, drop=False
             )
         return self._field(edits, "newTag", tag, drop=True) + self._field(edits, "digest", digest, drop=True)
+
+    def version(self) -> Version:
+        fields = entries(self.anchor)
+        if "newTag" not in fields and "digest" not in fields:
+            return Version(holds=())  # the tag comes from the resources: nothing pinned here
+        return Version(scalar_text(fields.get("newTag")) or None, scalar_text(fields.get("digest")) or None)
 
     def _field(self, edits: Edits, key: str, value: str | None, *, drop: bool) -> list[Note]:
         node = entries(self.anchor).get(key)
@@ -210,3 +245,13 @@ class FieldSite(Unowned):
                 raise Unsafe("the key path holds a tag; a digest-only pin needs a key path to a digest")
             return _set(edits, self.anchor, tag + (f"@{digest}" if digest else ""))
         return []
+
+    def version(self) -> Version:
+        text = str(self.anchor.value)
+        if self.role == "ref":
+            return _reference(text)
+        return held(text, FIELD_HOLDS.get(self.role, ()))
+
+
+# What a value of each field role holds (`name` holds no version).
+FIELD_HOLDS = {"tag": ("tag",), "digest": ("digest",), "tag@digest": ("tag", "digest")}

@@ -4,6 +4,10 @@ A rejected push means another pipeline got there first: fetch the new head, plan
 edit again on it (never rebase a stale commit) and retry after a jittered backoff; when the new
 head already pins the target, finish as a no-op. Every attempt first asks the downgrade guard
 (`downgrade`) which targets the head already runs a newer build of, and leaves those out.
+
+The inputs may carry a `prepare` hook: called on the clone as it is checked out for each
+attempt, it returns that attempt's inputs (promote reads the targets from another environment
+of the same tree there, so a racing push makes it read them again).
 """
 
 from __future__ import annotations
@@ -61,6 +65,13 @@ class Inputs:
     api_policy: RetryPolicy = RetryPolicy()
     extra_trailers: tuple[tuple[str, str], ...] = ()
     allow_downgrade: bool = False  # replace a pin even when its recorded source is newer
+    # The inputs of one attempt from the clone as checked out for it (targets, source, trailers,
+    # description): called before every plan, so a retry after a racing push calls it again.
+    # No targets then means nothing to do. None: the inputs as given.
+    prepare: Callable[[Git, Inputs], Inputs] | None = None
+    full_history: bool = False  # clone every commit (trees, no blobs): `prepare` reads trailers
+    description: str = ""  # the PR body's first paragraph ("": message.DEFAULT_INTRO)
+    placeholders: tuple[tuple[str, str], ...] = ()  # more template fields, e.g. from_environment
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,7 @@ def run_commit(inputs: Inputs, svc: Services, git: Git) -> Result:
     base = inputs.base_branch or git.default_branch()
     git.clone(base, sparse=_sparse(inputs, svc), depth=history_depth(inputs))
     for attempt in range(1, inputs.attempts + 1):
-        plan, narrowed, held = plan_guarded(git, inputs, svc)
+        plan, narrowed, held = plan_guarded(git, prepared(git, inputs), svc)
         if not plan.changed or inputs.dry_run:
             return replace(_unpushed(plan, git, attempt), held=held)
         sha = _commit(narrowed, git, plan)
@@ -176,21 +187,22 @@ def run_pr(inputs: Inputs, svc: Services, git: Git) -> Result:
     base = inputs.base_branch or api.repository(inputs.full_name).default_branch
     git.clone(base, sparse=_sparse(inputs, svc), depth=history_depth(inputs))
     base_head = git.rev_parse("HEAD")
+    inputs = prepared(git, inputs)
+    if nothing_to_do(inputs):
+        return _unpushed(Plan(), git, 1)
     plan, narrowed, held = plan_guarded(git, inputs, svc)
     # The branch is named after every target, so a run keeps its PR when one image is held.
-    branch = message.branch_name(
-        inputs.branch_template, message.fields(inputs.targets, inputs.environment, inputs.source)
-    )
+    branch = message.branch_name(inputs.branch_template, fields(inputs))
     if not plan.changed or inputs.dry_run:
         unpushed = _unpushed(plan, git, 1)
         return replace(unpushed, branch=branch, commit_sha="" if plan.changed else base_head, held=held)
-    values = message.fields(narrowed.targets, narrowed.environment, narrowed.source)
+    values = fields(narrowed)
     sha = _commit(narrowed, git, plan)
     sha, pushed, attempts = _push_branch(narrowed, svc, git, branch, base_head)
     title = svc.redactor.redact(message.render(inputs.message_template, values, name="message-template"))
-    body = svc.redactor.redact(
-        message.pr_body(plan, message.unified_diff(plan.edits), inputs.source, _trailers(narrowed))
-    )
+    diff = message.unified_diff(plan.edits)
+    intro = inputs.description or message.DEFAULT_INTRO
+    body = svc.redactor.redact(message.pr_body(plan, diff, inputs.source, _trailers(narrowed), intro))
     pull, operation = _open_or_update(inputs, api, branch, base, title, body, pushed)
     warnings = _decorate(inputs, api, pull.number)
     result = replace(_pushed(plan, sha, attempts), branch=branch, warnings=warnings, held=held)
@@ -248,6 +260,21 @@ def _decorate(inputs: Inputs, api: GitHubApi, number: int) -> tuple[str, ...]:
 
 
 # -- shared ----------------------------------------------------------------------------------
+def prepared(git: Git, inputs: Inputs) -> Inputs:
+    """This attempt's inputs: what the `prepare` hook makes of the clone as it is now."""
+    return inputs.prepare(git, inputs) if inputs.prepare is not None else inputs
+
+
+def nothing_to_do(inputs: Inputs) -> bool:
+    """The hook found no target for this attempt (without a hook, no target stays an error)."""
+    return inputs.prepare is not None and not inputs.targets
+
+
+def fields(inputs: Inputs) -> dict[str, str]:
+    """The template placeholders: the targets', the environment's and the source's, and the extra ones."""
+    return {**message.fields(inputs.targets, inputs.environment, inputs.source), **dict(inputs.placeholders)}
+
+
 def plan_or_fail(git: Git, inputs: Inputs, svc: Services) -> Plan:
     """The plan on the clone as it is, render-checked: the one point of both modes (and of
     every retry) where the edit is known and nothing is written, committed or pushed."""
@@ -286,8 +313,8 @@ def _sparse(inputs: Inputs, svc: Services) -> tuple[str, ...]:
 
 
 def history_depth(inputs: Inputs) -> int | None:
-    """The whole history (commits and trees, no blobs) when the guard must read its trailers."""
-    return None if guarding(inputs) else 1
+    """The whole history (commits and trees, no blobs) when the guard or the hook reads trailers."""
+    return None if guarding(inputs) or inputs.full_history else 1
 
 
 def guarding(inputs: Inputs) -> bool:
@@ -296,7 +323,10 @@ def guarding(inputs: Inputs) -> bool:
 
 def plan_guarded(git: Git, inputs: Inputs, svc: Services) -> tuple[Plan, Inputs, tuple[downgrade.Held, ...]]:
     """The plan without the targets the head already runs a newer build of, and the inputs
-    narrowed to the targets kept (its commit message and trailers name only those)."""
+    narrowed to the targets kept (its commit message and trailers name only those); a hook that
+    found no target makes an empty plan."""
+    if nothing_to_do(inputs):
+        return Plan(), inputs, ()
     plan = plan_or_fail(git, inputs, svc)
     if not guarding(inputs) or not plan.changed:
         return plan, inputs, ()
@@ -318,8 +348,7 @@ def _commit(inputs: Inputs, git: Git, plan: Plan) -> str:
     assert git.workdir is not None
     engine.apply(git.workdir, plan)
     git.add(plan.files)
-    values = message.fields(inputs.targets, inputs.environment, inputs.source)
-    subject = message.render(inputs.message_template, values, name="message-template")
+    subject = message.render(inputs.message_template, fields(inputs), name="message-template")
     signoff = f"{inputs.identity.name} <{inputs.identity.email}>" if inputs.signoff else ""
     return git.commit(
         message.commit_message(subject, plan, _trailers(inputs), signoff), identity=inputs.identity

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from gitops_ci.engines.bump.model import Target
@@ -29,6 +29,8 @@ class Deployment:
     workflow_run: str = ""
     rollback_of: str = ""
     source_time: str = ""  # the Source-Time: trailer, the source commit's time (UTC ISO 8601)
+    promoted_from: str = ""  # the Promoted-From: trailer, the environment a promotion copied
+    promoted_from_commit: str = ""  # its Promoted-From-Commit: the infra commit that deployed it there
 
     def as_dict(self) -> dict[str, str]:
         return {k: v or "" for k, v in self.__dict__.items()}
@@ -43,6 +45,27 @@ def parse_log(text: str) -> list[Deployment]:
             continue
         sha, when, author, trailer_text = (record.split("\x1f") + ["", "", ""])[:4]
         out.extend(_deployments(sha.strip(), when, author, _trailers(trailer_text)))
+    return _inherit(out)
+
+
+def _inherit(deployments: list[Deployment]) -> list[Deployment]:
+    """A promotion that names no source build (one commit promoting images of several builds)
+    runs the build of the deployment it copied: its source is that one's, oldest first so that
+    a chain of promotions (staging, then pre-production, then production) passes it on."""
+    found = {(d.infra_commit, normalize_name(d.repository)): d for d in deployments}
+    out = list(deployments)
+    for index in reversed(range(len(out))):
+        deployment = out[index]
+        origin = found.get((deployment.promoted_from_commit, normalize_name(deployment.repository)))
+        if origin is None or deployment.source_commit or not deployment.promoted_from_commit:
+            continue
+        out[index] = replace(
+            deployment,
+            source_repository=origin.source_repository,
+            source_commit=origin.source_commit,
+            source_time=origin.source_time,
+        )
+        found[(deployment.infra_commit, normalize_name(deployment.repository))] = out[index]
     return out
 
 
@@ -57,9 +80,12 @@ def _trailers(text: str) -> list[tuple[str, str]]:
 
 def _deployments(sha: str, when: str, author: str, pairs: list[tuple[str, str]]) -> list[Deployment]:
     first = {k: v for k, v in reversed(pairs)}
+    # A promotion names the infra commit of each image it copied, in the order of its Image: trailers.
+    copied = [v for k, v in pairs if k == "promoted-from-commit"]
+    images = [v for k, v in pairs if k == "image"]
     out = []
-    for key, value in pairs:
-        ref = parse_reference(value) if key == "image" else None
+    for index, value in enumerate(images):
+        ref = parse_reference(value)
         if ref is None:
             continue
         out.append(
@@ -77,6 +103,8 @@ def _deployments(sha: str, when: str, author: str, pairs: list[tuple[str, str]])
                 first.get("workflow-run", ""),
                 first.get("rollback-of", ""),
                 first.get("source-time", ""),
+                first.get("promoted-from", ""),
+                copied[index] if index < len(copied) else "",
             )
         )
     return out
@@ -137,6 +165,10 @@ def table(deployments: Sequence[Deployment]) -> str:
     for d in deployments:
         source = f"{d.source_repository}@{d.source_commit[:7]}" if d.source_commit else ""
         note = f" (rollback of {d.rollback_of[:7]})" if d.rollback_of else ""
+        if d.promoted_from:
+            note += f" (promoted from {d.promoted_from}" + (
+                f" at {d.promoted_from_commit[:7]})" if d.promoted_from_commit else ")"
+            )
         rows.append(
             (
                 d.when,

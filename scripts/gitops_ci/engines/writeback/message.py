@@ -120,10 +120,15 @@ def unified_diff(edits: Sequence[FileEdit]) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
-def pr_body(plan: Plan, diff: str, source: Source, pairs: Sequence[tuple[str, str]]) -> str:
+DEFAULT_INTRO = "Deploys a new image through gitops-ci."
+
+
+def pr_body(
+    plan: Plan, diff: str, source: Source, pairs: Sequence[tuple[str, str]], intro: str = DEFAULT_INTRO
+) -> str:
     rows = [f"| `{c.file}:{c.line}` | `{c.old}` | `{c.new}` |" for c in plan.changes]
     parts = [
-        "Deploys a new image through gitops-ci.",
+        intro.rstrip("\n"),
         "",
         "| Where | Old | New |",
         "|---|---|---|",
