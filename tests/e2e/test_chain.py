@@ -1,8 +1,9 @@
 """The chain end to end, as users write it, run by act offline on the host (issue 8):
 
 1. green path, through the reusable workflow: gate → image pushed (the registry's digest is the
-   one pinned) → staging commit with trailers pinning repo:tag@digest → production pull request →
-   one success notification linking all of it;
+   one pinned) → staging commit with trailers pinning repo:tag@digest → production pull request
+   promoting staging's pin byte for byte, with the promotion table (production-mode pr, the
+   default; commit mode is in test_promote_workflows) → one success notification linking all of it;
 2. the gate fails (top-level action): nothing built or pushed, a failure notification naming the
    gate and its first finding, the action failing with that message;
 3. the infra repo moves on between clone and push (top-level action, gate switched off): the bump
@@ -157,6 +158,7 @@ def test_green_path_through_the_reusable_workflow(
 ) -> None:
     image = f"{stack.registry.host}/acme/myapp"
     forge.create_repo(INFRA, infra_files(image))
+    production_before = forge.read(INFRA, "main", PRODUCTION)
     with WebhookSink() as sink:
         run = act(
             tmp_path, stack, git_server, github, sink, workflow(PIPELINE, tmp_path, stack, "acme/myapp")
@@ -179,9 +181,19 @@ def test_green_path_through_the_reusable_workflow(
     staging_commit = forge.branch_sha(INFRA, "main")
     assert '"0.1.0"' in forge.read(INFRA, "main", PRODUCTION), "production changes only by pull request"
 
-    # Production: a pull request whose branch pins the same reference.
+    # Production (production-mode pr, the default): a pull request promoting what staging pins,
+    # byte for byte, with the promotion table; production's file on main unchanged.
     (pull,) = github.open_pulls(INFRA)
-    assert f"digest: {digest}" in forge.read(INFRA, pull["head_ref"], PRODUCTION)
+    assert pull["head_ref"] == "gitops-ci/promote/production/myapp"
+    proposed = forge.read(INFRA, pull["head_ref"], PRODUCTION)
+    images = staging[staging.index("images:\n") :]
+    assert proposed[proposed.index("images:\n") :].encode() == images.encode()
+    assert pull["title"] == f"Promote myapp:{version} from staging to production"
+    body = pull["body"]
+    assert body.startswith("Promotes to **production** the exact references **staging** runs")
+    assert f"| `{image}` | `{image}:0.1.0` | `{image}:{version}@{digest}` |" in body
+    assert f"/{INFRA}/commit/{staging_commit}" in body and "Promoted-From: staging" in body
+    assert forge.read(INFRA, "main", PRODUCTION) == production_before
     pr_url = f"{git_server.url}/{INFRA}/pull/{pull['number']}"
 
     # One notification, success, linking all of it.
