@@ -94,13 +94,15 @@ def run_act(
     secrets: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     event: str = "push",
+    inputs: Mapping[str, str] | None = None,
     timeout: float = 600,
     cache: Path | None = None,
 ) -> ActRun:
     """Run `workflow` in a fresh workspace under `tmp_path`. `env` reaches every step (act's
     `--env`, which also overrides GITHUB_SERVER_URL/GITHUB_API_URL); secrets go by name, their
     values through act's environment, never its argv. `cache` (RUNNER_TOOL_CACHE's parent) may be
-    shared between runs so the gitops-ci environment is built once."""
+    shared between runs so the gitops-ci environment is built once. `inputs` are a
+    workflow_dispatch event's inputs (act's `--input`)."""
     act = need_tool("act")
     suite = copy_suite(tmp_path / "suite")
     workspace = make_workspace(tmp_path / "workspace", workflow, files)
@@ -109,6 +111,8 @@ def run_act(
     args += ["--local-repository", f"{SUITE}={suite}", *stand_ins(tmp_path / "stand-ins")]
     for name, value in (env or {}).items():
         args += ["--env", f"{name}={value}"]
+    for name, value in (inputs or {}).items():
+        args += ["--input", f"{name}={value}"]
     for name in secrets or {}:
         args += ["-s", name]
     environ = {**os.environ, **(secrets or {}), "XDG_CACHE_HOME": str(cache)}
