@@ -1,4 +1,5 @@
-"""The README's input/output tables are generated from the action.yml files and must match them."""
+"""The README's input/output tables are generated from the action.yml files and the reusable
+workflows, and must match them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from pathlib import Path
 from gitops_ci_dev import readme
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = {"action.yml", *(str(p.relative_to(ROOT)) for p in ROOT.glob("actions/*/action.yml"))}
+EXPECTED = {
+    "action.yml",
+    *(str(p.relative_to(ROOT)) for p in ROOT.glob("actions/*/action.yml")),
+    ".github/workflows/gitops-pipeline.yml",
+    ".github/workflows/promote.yml",
+}
 
 
 def test_readme_tables_match_every_action_yml() -> None:
@@ -35,3 +41,18 @@ def test_a_changed_action_yml_makes_the_check_fail(tmp_path: Path) -> None:
     assert fresh != stale
     assert "| `mode` | commit \\| pr | `commit` |" in fresh and "| `sha` | the commit |" in fresh
     assert readme.render(fresh, tmp_path) == fresh
+
+
+def test_a_reusable_workflow_gets_its_call_inputs_secrets_and_outputs(tmp_path: Path) -> None:
+    (tmp_path / "w.yml").write_text(
+        "on:\n  workflow_call:\n    inputs:\n"
+        "      repo: {description: the repo, type: string, required: true}\n"
+        "      all: {description: every one, type: boolean, default: false}\n"
+        "    secrets:\n      token: {description: the token, required: true}\n"
+        "    outputs:\n      sha: {description: the commit, value: x}\n"
+        "  workflow_dispatch: {}\njobs: {}\n",
+        encoding="utf-8",
+    )
+    fresh = readme.render("<!-- gitops-ci:begin w.yml -->\n<!-- gitops-ci:end -->\n", tmp_path)
+    assert "| `repo` | the repo | required |" in fresh and "| `all` | every one | `false` |" in fresh
+    assert "| `token` | the token | yes |" in fresh and "| `sha` | the commit |" in fresh
