@@ -93,9 +93,11 @@ def _candidates(
     wanted = needles(targets)
     unnamed = tuple(folder.encode() for folder in _charts(known) if not mentions(folder.encode(), wanted))
     narrowed = bool(scope.paths or scope.environment)
+    every = narrowed or bool(unnamed)  # every file in scope is read again
     for rel in files:
-        source_file = SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]) is not None
-        if not (source_file or rel in known or unnamed or narrowed):
+        # `in` before the pattern: this runs for every file in scope.
+        source_file = ".argocd-source" in rel and SOURCE_FILE_RE.fullmatch(rel.rsplit("/", 1)[-1]) is not None
+        if not (source_file or every or rel in known):
             continue
         data = read_bytes(str(root / rel))
         if source_file or (

@@ -18,7 +18,8 @@ from gitops_ci.engines.bump.scan import _read, scan
 from gitops_ci.engines.bump.write import write_all
 from gitops_ci.errors import UserError
 
-_IMAGE_FIELD = re.compile(rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)")
+# Compiled where it is used (re keeps it): only a run that finds no pin needs it.
+_IMAGE_FIELD = rb"(?:image|newName)\s*:\s*[\"']?([A-Za-z0-9][\w./:@-]*)"
 FOUND_LIMIT = 20  # image repositories named in the "pinned nowhere" message
 PROBE = "gitops-ci-probe"  # the tag `pins` plans a retarget to; never written
 
@@ -174,8 +175,9 @@ def _merge(total: FileResult, result: FileResult) -> None:
 def scan_images(root: Path, files: Iterable[str]) -> set[str]:
     """Image repositories mentioned anywhere in scope: a cheap look for the "not found" message."""
     found: set[str] = set()
+    field = re.compile(_IMAGE_FIELD)
     for rel in files:
-        for match in _IMAGE_FIELD.finditer((root / rel).read_bytes()):
+        for match in field.finditer((root / rel).read_bytes()):
             ref = parse_reference(match.group(1).decode("utf-8", "replace"))
             if ref is not None and ("/" in ref.name or ref.tag or ref.digest):
                 found.add(ref.normalized)

@@ -13,17 +13,15 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from ruamel.yaml.error import YAMLError
 
 from gitops_ci.doors import proc
 from gitops_ci.engines.bump.edit import selected
 from gitops_ci.engines.bump.files import SKIP_DIRS
-from gitops_ci.engines.bump.kustomizations import Patch, Tree
 from gitops_ci.engines.bump.model import (
     RENDER_CHECK_MODES,
     FileEdit,
@@ -40,6 +38,11 @@ from gitops_ci.engines.bump.shapes import CONTAINER_LISTS, KUSTOMIZATION_FILES
 from gitops_ci.engines.bump.yamldoc import loader
 from gitops_ci.engines.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
+
+# The kustomization reader loads where a check renders: a run with the check off, or with
+# nothing to render, needs neither it nor a temporary folder.
+if TYPE_CHECKING:
+    from gitops_ci.engines.bump.kustomizations import Patch, Tree
 
 MODES = RENDER_CHECK_MODES
 RENDERERS = (("kustomize", "build"), ("kubectl", "kustomize"))  # the standalone tool first
@@ -89,6 +92,8 @@ def check(
     name = f"{Path(renderer[0]).name} {renderer[1]}"
     if not plan.edits:
         return replace(plan, render=RenderCheck(name, note="nothing to render: nothing changed"))
+    from gitops_ci.engines.bump.kustomizations import Tree
+
     tree = Tree.find(infra_dir.resolve())
     roots = tree.including(plan.files)
     if not roots:
@@ -130,6 +135,8 @@ def _render(
     root that gives its resources a name prefix (no two roots' objects collide, and each object
     is known to be its root's); a side whose joint run fails is built root by root, which names
     the root that fails."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="gitops-ci-render-") as tmp:
         copy = _stage(tree, folders, edits, Path(tmp) / "infra")
         bases = (tree.root, copy)

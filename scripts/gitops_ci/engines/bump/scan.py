@@ -66,11 +66,36 @@ def scan(
 def passing(
     root: Path, files: Sequence[str], targets: Sequence[Target], scope: Scope
 ) -> list[tuple[str, bytes]]:
-    """The files whose bytes may pin a target (see `files.Prefilter`), with their bytes, in order."""
+    """The files whose bytes may pin a target (see `files.Prefilter`), with their bytes, in order.
+    One plain loop: it runs for every file in scope."""
     wanted = prefilter(targets)
     base = os.path.join(root, "")
-    read = ((rel, _read(base, rel, scope.max_file_bytes)) for rel in files)
-    return [(rel, data) for rel, data in read if wanted(data)]
+    limit = scope.max_file_bytes
+    found = []
+    try:
+        for rel in files:
+            data = read_bytes(base + rel, limit)
+            if wanted(data):
+                found.append((rel, data))
+    except TooLarge as exc:
+        raise _too_large(rel, exc.size, limit) from None
+    return found
+
+
+def _read(base: str, rel: str, limit: int) -> bytes:
+    """One file's bytes, or the UserError of a file past the size limit."""
+    try:
+        return read_bytes(base + rel, limit)
+    except TooLarge as exc:
+        raise _too_large(rel, exc.size, limit) from None
+
+
+def _too_large(rel: str, size: int, limit: int) -> UserError:
+    return UserError(
+        f"{rel}: {size:,} bytes, more than the {limit:,} a file may have",
+        why="a manifest that large is most likely not one (or made to slow the pipeline down)",
+        fix="leave it out with --path, or raise the limit with max-file-size (e.g. 50MiB)",
+    )
 
 
 def _workers(files: int) -> int:
@@ -83,17 +108,6 @@ def _workers(files: int) -> int:
     if cores < 2 or not forkable:
         return 1
     return min(cores, MAX_WORKERS)
-
-
-def _read(base: str, rel: str, limit: int) -> bytes:
-    try:
-        return read_bytes(base + rel, limit)
-    except TooLarge as exc:
-        raise UserError(
-            f"{rel}: {exc.size:,} bytes, more than the {limit:,} a file may have",
-            why="a manifest that large is most likely not one (or made to slow the pipeline down)",
-            fix="leave it out with --path, or raise the limit with max-file-size (e.g. 50MiB)",
-        ) from None
 
 
 def run_job(job: Job) -> list[FileResult] | Failure:

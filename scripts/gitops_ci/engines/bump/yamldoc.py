@@ -11,6 +11,7 @@ to where the run sits in the file.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -95,30 +96,42 @@ def loader() -> YAML:
     return yaml
 
 
+# One loader per thread, reused from text to text as ruamel.yaml means a YAML instance to be
+# (it resets its reader, scanner and parser after each stream): a new one costs about as much
+# as parsing a short document. A text that fails to parse takes its loader along with it.
+_LOADERS = threading.local()
+
+
 def compose(text: str) -> list[Node]:
     """Every document of ``text`` as a node tree (empty documents are dropped); nesting,
     alias expansion and duplicate keys checked."""
+    yaml = getattr(_LOADERS, "yaml", None) or loader()
+    _LOADERS.yaml = None  # in use until this text is parsed
     try:
-        docs = [doc for doc in loader().compose_all(text) if doc is not None]
+        docs = [doc for doc in yaml.compose_all(text) if doc is not None]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise YamlSyntaxError(problem or "invalid YAML", mark.line + 1 if mark else 0) from None
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).strip() or "invalid YAML", 0) from None
+    _LOADERS.yaml = yaml
     for doc in docs:
-        check_document(doc)
+        check_document(doc, aliases="*" in text)
     return docs
 
 
-def check_document(doc: Node) -> None:
+def check_document(doc: Node, *, aliases: bool = True) -> None:
     """No mapping holds a key twice (Kubernetes and kubectl refuse that too), and aliases do
-    not expand the document past its budget."""
+    not expand the document past its budget (``aliases=False``: its text has no `*`, so no
+    node is used twice and the walk is its nodes, within any budget)."""
     nodes = 0
     for node in walk([doc], keys=False):
         nodes += 1
         if isinstance(node, MappingNode):
             _check_unique_keys(node)
+    if not aliases:
+        return
     budget = ALIAS_BUDGET_PER_NODE * nodes + ALIAS_BUDGET_FLOOR
     size = expanded_size(doc, budget)
     if size > budget:
