@@ -3,7 +3,6 @@ step summary; and the render check's part of it, which the commit and pr modes s
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Sequence
 
 from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck
@@ -31,6 +30,8 @@ def _change(change: Change) -> dict[str, Any]:
 
 
 def diff(edits: Sequence[FileEdit]) -> str:
+    import difflib  # here: only a dry run shows a diff
+
     chunks: list[str] = []
     for edit in edits:
         before = edit.before.decode("utf-8").splitlines(keepends=True)
