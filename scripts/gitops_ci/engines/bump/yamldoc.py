@@ -55,18 +55,29 @@ class _Scanner(Scanner):
     `need_more_tokens()` again, a walk of the possible simple keys. Its answer can only change
     when a token is taken (fetching happens only in that loop; the reader moves only there),
     and the loop's first run has already dropped the stale keys, so once it ends the scanner
-    is `settled` until the next `get_token`: the same tokens, a tenth less time."""
+    is `settled` until the next `get_token`: the same tokens, a tenth less time. And
+    `flow_level`, asked twice per character of a plain scalar, is a number kept beside the
+    stack of open flow collections instead of a property that measures it."""
 
     reader: Any = None
     settled = False
+    flow_level = 0  # len(self.flow_context), set where it changes
 
     def __init__(self, loader: Any = None) -> None:
         self.reader = loader.reader
         super().__init__(loader)
 
     def reset_scanner(self) -> None:
-        self.settled = False
+        self.settled, self.flow_level = False, 0
         super().reset_scanner()
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+        super().fetch_flow_collection_start(TokenClass, to_push)
+        self.flow_level = len(self.flow_context)
+
+    def fetch_flow_collection_end(self, TokenClass: Any) -> None:
+        super().fetch_flow_collection_end(TokenClass)
+        self.flow_level = len(self.flow_context)
 
     def _settle(self) -> None:
         while self.need_more_tokens():
