@@ -6,13 +6,12 @@ The parsers are pure functions that quote the offending text on error.
 from __future__ import annotations
 
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from gitops_ci.errors import UserError
 
-if TYPE_CHECKING:  # datetime and shlex load with the grammars that use them
+if TYPE_CHECKING:  # datetime, shlex and urllib.parse load with the grammars that use them
     from datetime import datetime
 
 _TRUE = {"true", "yes", "y", "on", "1"}
@@ -254,6 +253,8 @@ def parse_str(text: str, *, name: str = "value") -> str:
 def parse_http_url(text: str, *, name: str = "value") -> str:
     """An http:// or https:// URL with a host, or "" (not given). The message never quotes the
     URL (webhook URLs are secrets), only its scheme."""
+    import urllib.parse
+
     value = text.strip()
     if not value:
         return ""

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
 
-from gitops_ci import __version__, defaults
-from gitops_ci.commands import COMMANDS, catalog, load, load_all
+from gitops_ci import __version__
+from gitops_ci.commands import COMMANDS, load, load_all
 from gitops_ci.errors import UserError
 
 # The command machinery (inputs, console, and the dataclasses under them) is imported once a
-# command runs: `--version` starts with argparse alone.
+# command runs: `--version` starts with argparse alone. A command's `--help` needs its options
+# only; what a run needs (the defaults file, the run context, the console) loads in `dispatch`.
 if TYPE_CHECKING:
     from gitops_ci.commands.base import Command
     from gitops_ci.inputs import Option
@@ -41,6 +41,8 @@ def build_parser(only: Command | None = None, *, bare: bool = False) -> argparse
 
 
 def _add_command(sub: Any, command: Command) -> None:
+    from gitops_ci import defaults
+
     parser = sub.add_parser(command.name, help=command.summary, description=command.description)
     parser.add_argument(
         "--defaults-file",
@@ -96,6 +98,9 @@ def dispatch(
     command: Command, flags: Mapping[str, Any], environ: Mapping[str, str], stdout: IO[str], stderr: IO[str]
 ) -> int:
     """Run one command: 0 done, 1 a UserError (shown with its advice), 2 a bug (traceback)."""
+    import json
+
+    from gitops_ci.commands import catalog
     from gitops_ci.commands.base import Context
     from gitops_ci.commands.resolve import resolve_inputs
     from gitops_ci.context import RunContext

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from gitops_ci.context import RunContext
-from gitops_ci.doors.runner import Console
 from gitops_ci.inputs import Option, parse_bool
+
+if TYPE_CHECKING:  # a run makes them (main.dispatch); a `--help` needs neither
+    from gitops_ci.context import RunContext
+    from gitops_ci.doors.runner import Console
 
 
 @dataclass(frozen=True)

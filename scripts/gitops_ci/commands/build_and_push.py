@@ -6,35 +6,59 @@ runs with its `Services`, and build_report shows the result."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from gitops_ci.doors.git import Git
 from gitops_ci.engines.build_push import builders
-from gitops_ci.engines.build_push import context as git_context
-from gitops_ci.engines.build_push import core as pipeline, tags
-from gitops_ci.engines.build_push.credentials import is_credential
-from gitops_ci.engines.build_push.login import Login, parse_logins
 from gitops_ci.engines.build_push.platforms import parse_platforms
-from gitops_ci.engines.build_push.services import Services
-from gitops_ci.engines.build_push.spec import (
-    Secret,
-    check_repository,
-    check_sources,
-    parse_secrets,
-    registry_host,
-)
-from gitops_ci.engines.build_push.trust import Trust, parse_insecure
-from gitops_ci.commands import build_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
-from gitops_ci.doors.runner import Console
+
+if TYPE_CHECKING:  # the engine loads when a build runs: `--help` needs the builders' names only
+    from datetime import datetime
+
+    from gitops_ci.doors.git import Git
+    from gitops_ci.doors.runner import Console
+    from gitops_ci.engines.build_push import core as pipeline
+    from gitops_ci.engines.build_push.context import GitContext
+    from gitops_ci.engines.build_push.login import Login
+    from gitops_ci.engines.build_push.services import Services
+    from gitops_ci.engines.build_push.spec import Secret
+    from gitops_ci.engines.build_push.tags import Rule
+
+
+# The grammars of the engine's own values: their modules (and the dataclasses in them) load when
+# a value is parsed, not when `--help` lists the options.
+def _parse_tags(text: str, *, name: str = "tags") -> tuple[Rule, ...]:
+    from gitops_ci.engines.build_push.tags import parse_rules
+
+    return parse_rules(text, name=name)
+
+
+def _parse_secrets(text: str, *, name: str = "secrets") -> tuple[Secret, ...]:
+    from gitops_ci.engines.build_push.spec import parse_secrets
+
+    return parse_secrets(text, name=name)
+
+
+def _parse_logins(text: str, *, name: str = "logins") -> tuple[Login, ...]:
+    from gitops_ci.engines.build_push.login import parse_logins
+
+    return parse_logins(text, name=name)
+
+
+def _parse_insecure(text: str, *, name: str = "insecure-registries") -> frozenset[str]:
+    from gitops_ci.engines.build_push.trust import parse_insecure
+
+    return parse_insecure(text, name=name)
 
 
 def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
     """Every input parsed and checked once; secrets masked the moment they are read."""
+    from gitops_ci.engines.build_push.credentials import is_credential
+    from gitops_ci.engines.build_push.spec import check_sources
+
     environ = ctx.environ
     context_dir = str(Path(ctx.cwd, values["context"] or "."))
     images = _images(values["image"], values["registry"])
@@ -48,6 +72,8 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
     secrets = tuple(_absolute(secret, ctx.cwd) for secret in values["secrets"])
     check_sources(context_dir, file, secrets)
     git = _git(ctx, context_dir)
+    from gitops_ci.engines.build_push import core as pipeline  # here: after the checks above
+
     return pipeline.Inputs(
         images=images,
         rules=values["tags"],
@@ -78,6 +104,8 @@ def _absolute(secret: Secret, cwd: str) -> Secret:
 
 
 def _images(names: list[str], registry: str) -> tuple[str, ...]:
+    from gitops_ci.engines.build_push.spec import check_repository, registry_host
+
     if not names:
         raise UserError("no image given", fix="set the image input, e.g. `image: ghcr.io/acme/shop-api`")
     out = []
@@ -96,6 +124,9 @@ def _images(names: list[str], registry: str) -> tuple[str, ...]:
 
 
 def _logins(values: Values, actor: str, images: tuple[str, ...], console: Console) -> tuple[Login, ...]:
+    from gitops_ci.engines.build_push.login import Login
+    from gitops_ci.engines.build_push.spec import registry_host
+
     password = values["password"]
     if values["password_stdin"]:
         password = console.read_stdin().rstrip("\n")
@@ -114,7 +145,9 @@ def _logins(values: Values, actor: str, images: tuple[str, ...], console: Consol
     return (Login(registry_host(images[0]), username, password), *extra)
 
 
-def _git(ctx: Context, context_dir: str) -> git_context.GitContext:
+def _git(ctx: Context, context_dir: str) -> GitContext:
+    from gitops_ci.engines.build_push import context as git_context
+
     ctx.run.require_event()  # the tags and labels come from it: unreadable is an error (before git runs)
     # The checkout's tags, so `latest=auto` can tell whether a release is the highest one.
     known_tags = _checkout(ctx.environ, context_dir, ctx.console).tags() or ()
@@ -123,6 +156,8 @@ def _git(ctx: Context, context_dir: str) -> git_context.GitContext:
 
 def _checkout(environ: Mapping[str, str], context_dir: str, console: Console) -> Git:
     """git in the build context's checkout (local verbs only)."""
+    from gitops_ci.doors.git import Git
+
     return Git(url="", token="", redactor=console.redactor, environ=environ, workdir=Path(context_dir))
 
 
@@ -132,6 +167,8 @@ def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console
 
     A wall-clock time would change the image config on every run, so an unchanged context would
     still rebuild its label steps and push a new image (see docs/benchmarks.md, build-and-push)."""
+    from datetime import datetime, timezone
+
     epoch = environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
@@ -145,6 +182,9 @@ def created_time(environ: Mapping[str, str], context_dir: str, sha: str, console
 
 
 def services(ctx: Context) -> Services:
+    from gitops_ci.engines.build_push.services import Services
+    from gitops_ci.engines.build_push.trust import Trust
+
     # The builders need PATH, HOME and storage settings, never our own INPUT_* (the password).
     env = {k: v for k, v in ctx.environ.items() if not k.startswith("INPUT_")}
     trust = Trust.from_env(ctx.environ)
@@ -158,7 +198,10 @@ def services(ctx: Context) -> Services:
 
 
 def handle(ctx: Context, values: Values) -> int:
-    inputs = build_inputs(ctx, values)
+    inputs = build_inputs(ctx, values)  # the engine core loads once they are checked
+    from gitops_ci.commands import build_report
+    from gitops_ci.engines.build_push import core as pipeline
+
     result = pipeline.run(inputs, services(ctx))
     build_report.report(ctx.console, result)
     return 0
@@ -181,7 +224,7 @@ COMMAND = Command(
             "registry host put in front of an image name that has none, e.g. ghcr.io "
             "(username/password log in to the first image's registry)",
         ),
-        Option("tags", "tag rules (metadata-action grammar), one per line", tags.parse_rules, "type=sha"),
+        Option("tags", "tag rules (metadata-action grammar), one per line", _parse_tags, "type=sha"),
         Option(
             "latest",
             "add the latest tag: auto (highest release, or default branch), true or false",
@@ -207,7 +250,7 @@ COMMAND = Command(
             "KEY=VALUE build arguments, one per line (credential names, by word, are passed as secrets)",
             parse_map,
         ),
-        Option("secrets", "build secrets, ID=env:VARIABLE or ID=file:PATH, one per line", parse_secrets),
+        Option("secrets", "build secrets, ID=env:VARIABLE or ID=file:PATH, one per line", _parse_secrets),
         Option("labels", "extra OCI labels, KEY=VALUE per line", parse_map),
         Option("username", "registry user name (default: GITHUB_ACTOR)"),
         Option("password", "registry password or token", secret=True),
@@ -215,7 +258,7 @@ COMMAND = Command(
             "password-stdin", "read the password from standard input", parse_bool, "false", flag_only=True
         ),
         Option(
-            "logins", "more registry logins, HOST=USERNAME:PASSWORD, one per line", parse_logins, secret=True
+            "logins", "more registry logins, HOST=USERNAME:PASSWORD, one per line", _parse_logins, secret=True
         ),
         Option("push", "push the image", parse_bool, "true"),
         Option("pull", "always pull the base image", parse_bool, "false"),
@@ -233,7 +276,7 @@ COMMAND = Command(
             "registries (HOST[:PORT] as in the image name) whose TLS certificate is not verified and that "
             "may be reached over plain HTTP, as docker's insecure-registries; loopback registries may use "
             "plain HTTP too, but a loopback registry that speaks TLS must have a trusted certificate",
-            parse_insecure,
+            _parse_insecure,
         ),
         JSON_OPTION,
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_ci.commands import bump_options, bump_report, bump_writeback
+from gitops_ci.commands import bump_options
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list
 from gitops_ci.secrets import userinfo_secrets
@@ -10,6 +10,7 @@ from gitops_ci.secrets import userinfo_secrets
 
 def run_edit(ctx: Context, values: Values) -> int:
     """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
+    from gitops_ci.commands import bump_report
     from gitops_ci.engines.bump import core as engine  # here: `--help` and a bad input need no YAML parser
 
     inputs = bump_options.edit_inputs(ctx, values)
@@ -18,7 +19,14 @@ def run_edit(ctx: Context, values: Values) -> int:
     return 0
 
 
-MODES = {"edit": run_edit, "commit": bump_writeback.run, "pr": bump_writeback.run}
+def run_writeback(ctx: Context, values: Values) -> int:
+    """Commit the edit to the infra repo, or open a pull request with it."""
+    from gitops_ci.commands import bump_writeback  # the write-back's edge: not needed by edit mode
+
+    return bump_writeback.run(ctx, values)
+
+
+MODES = {"edit": run_edit, "commit": run_writeback, "pr": run_writeback}
 
 
 def handle(ctx: Context, values: Values) -> int:

@@ -4,11 +4,10 @@ edit engine's terms (targets, scope, its Inputs) and the edit engine's Services.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_ci.commands.base import Context, Values
 from gitops_ci.doors.git import BOT_EMAIL, BOT_NAME
-from gitops_ci.engines.bump.model import RENDER_CHECK_MODES, Inputs, Scope, Services, Target
-from gitops_ci.engines.bump.reference import check_target, parse_set
 from gitops_ci.engines.writeback import message
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import (
@@ -21,6 +20,17 @@ from gitops_ci.inputs import (
     parse_size,
     parse_time,
 )
+
+if TYPE_CHECKING:  # the edit engine's model loads when an input is parsed: `--help` needs none of it
+    from gitops_ci.engines.bump.model import Inputs, Services, Target
+
+
+def _render_check(text: str, *, name: str = "value") -> str:
+    """One of the edit engine's render-check modes (`engines.bump.model.RENDER_CHECK_MODES`)."""
+    from gitops_ci.engines.bump.model import RENDER_CHECK_MODES
+
+    return parse_choice(RENDER_CHECK_MODES)(text, name=name)
+
 
 # Inputs that bump-manifest and rollback share, spelled once.
 PATH_OPTION = Option("path", "path globs to search (default: every YAML file)", parse_list, multiple=True)
@@ -38,7 +48,7 @@ RENDER_CHECK_OPTION = Option(
     "render-check",
     "build each kustomization that includes a changed file before and after the edit, and refuse "
     "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
-    parse_choice(RENDER_CHECK_MODES),
+    _render_check,
     "auto",
 )
 MAX_FILE_SIZE_OPTION = Option(
@@ -100,6 +110,8 @@ OPTIONS = (
 def edit_inputs(ctx: Context, values: Values) -> Inputs:
     """bump-manifest's inputs as the edit engine's (its commit and pr modes take the targets
     and the scope from them)."""
+    from gitops_ci.engines.bump.model import Inputs, Scope
+
     scope = Scope(
         paths=tuple(values["path"]),
         environment=values["environment"] or None,
@@ -122,11 +134,16 @@ def edit_inputs(ctx: Context, values: Values) -> Inputs:
 def edit_services(ctx: Context) -> Services:
     """The edit engine's Services for an edit in place (edit mode, local rollback): the
     renderer's command lines in the debug log."""
+    from gitops_ci.engines.bump.model import Services
+
     console = ctx.console
     return Services(console.redactor, ctx.environ, log=console.debug, warn=console.warning)
 
 
 def _targets(values: Values) -> tuple[Target, ...]:
+    from gitops_ci.engines.bump.model import Target
+    from gitops_ci.engines.bump.reference import check_target, parse_set
+
     targets = [parse_set(text) for text in values["set"]]
     key_paths = tuple(values["key_path"])
     if values["image"]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gitops_ci.engines.writeback import history
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.doors.git import Git
 from gitops_ci.inputs import Option
+
+if TYPE_CHECKING:  # the history and git load when the log is read: `--help` needs neither
+    from gitops_ci.engines.writeback import history
 
 
 def read(ctx: Context, infra_dir: Path) -> list[history.Deployment]:
@@ -16,11 +18,16 @@ def read(ctx: Context, infra_dir: Path) -> list[history.Deployment]:
         raise UserError(
             f"{infra_dir} is not a git checkout", fix="pass --infra-dir of a clone of the infra repo"
         )
+    from gitops_ci.doors.git import Git
+    from gitops_ci.engines.writeback import history
+
     git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=infra_dir)
     return history.parse_log(git.log(history.LOG_FORMAT, "HEAD"))
 
 
 def handle(ctx: Context, values: Values) -> int:
+    from gitops_ci.engines.writeback import history
+
     found = history.select(
         read(ctx, Path(ctx.cwd, values["infra_dir"])), values["image"], values["environment"]
     )

@@ -8,13 +8,10 @@ then `core.run`, then `notify_report`.
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.commands import notify_report
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
-from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
-from gitops_ci.doors.http import Http, RetryPolicy
 from gitops_ci.inputs import (
     Option,
     parse_bool,
@@ -25,15 +22,28 @@ from gitops_ci.inputs import (
     scrub,
     seconds,
 )
-from gitops_ci.engines.notify import core, template
-from gitops_ci.engines.notify.model import OUTCOME_EMOJI, OUTCOMES, STATUSES, Inputs, RunInfo, Target
+from gitops_ci.engines.notify import template
 from gitops_ci.engines.notify.channels import CHANNELS, settings
 from gitops_ci.secrets import split_userinfo, url_secrets, userinfo_secrets
+
+if TYPE_CHECKING:  # the message model, the core and the HTTP door load when a message is made
+    from gitops_ci.context import RunContext
+    from gitops_ci.engines.notify import core
+    from gitops_ci.engines.notify.model import Inputs, RunInfo, Target
 
 DELIVERY_SECONDS = seconds(3600, positive=True)
 
 
+def _status(text: str, *, name: str = "value") -> str:
+    """One of the engine's job statuses (`engines.notify.model.STATUSES`)."""
+    from gitops_ci.engines.notify.model import STATUSES
+
+    return parse_choice(STATUSES)(text, name=name)
+
+
 def notify_inputs(ctx: Context, values: Values) -> Inputs:
+    from gitops_ci.engines.notify.model import Inputs, Target
+
     if ctx.run.event_error is not None and not values["commit_message"]:
         ctx.console.warning(f"{ctx.run.event_error.what}: the message goes without the commit message")
     target = Target(values["webhook_url"].strip(), {s.key: values[s.key] for s in settings()})
@@ -53,6 +63,9 @@ def notify_inputs(ctx: Context, values: Values) -> Inputs:
 def services(ctx: Context, values: Values, target: Target) -> core.Services:
     """The HTTP client: the retry bounds of the inputs, the proxy of the environment, and the
     run's redactor (which holds every secret of the target once `handle` has masked them)."""
+    from gitops_ci.doors.http import Http, RetryPolicy
+    from gitops_ci.engines.notify import core
+
     total = values["timeout"]
     policy = RetryPolicy(
         total=total, backoff=values["retry_backoff"], attempt_timeout=min(RetryPolicy.attempt_timeout, total)
@@ -67,6 +80,8 @@ def services(ctx: Context, values: Values, target: Target) -> core.Services:
 
 
 def run_info(run: RunContext, values: Values) -> RunInfo:
+    from gitops_ci.engines.notify.model import OUTCOME_EMOJI, RunInfo
+
     """What the message says about the run; an unreadable event file only leaves the commit
     message out (a notification is never lost to its payload)."""
     stages = stage_outcomes(values["stage_outcomes"])
@@ -96,6 +111,8 @@ def run_info(run: RunContext, values: Values) -> RunInfo:
 
 def stage_outcomes(given: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """`stage=outcome` pairs in the order given; outcomes as GitHub reports them."""
+    from gitops_ci.engines.notify.model import OUTCOMES
+
     for name, outcome in given.items():
         if outcome not in OUTCOMES:
             raise UserError(
@@ -134,6 +151,9 @@ def proxies_for(url: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], 
 
 
 def handle(ctx: Context, values: Values) -> int:
+    from gitops_ci.commands import notify_report
+    from gitops_ci.engines.notify import core
+
     inputs = notify_inputs(ctx, values)
     for secret in core.secret_texts(inputs.target):  # also those set in the defaults file
         ctx.console.mask(secret)
@@ -164,7 +184,7 @@ COMMAND = Command(
         Option(
             "status",
             "job status (give it job.status): success, failure or cancelled",
-            parse_choice(STATUSES),
+            _status,
             "success",
         ),
         Option(

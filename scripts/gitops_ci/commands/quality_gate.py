@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
-import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from gitops_ci.engines import quality_gate
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.context import STEP_FILES
 from gitops_ci.inputs import (
     Option,
     parse_bool,
@@ -26,9 +22,10 @@ from gitops_ci.inputs import (
     parse_subset,
     parse_words,
 )
-from gitops_ci.engines.quality_gate import selection, summary
-from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Inputs, Result, Services
 from gitops_ci.engines.quality_gate.tools import TOOLS
+
+if TYPE_CHECKING:  # the engine loads when the gate runs: `--help` needs the tools' names only
+    from gitops_ci.engines.quality_gate.model import Inputs, Result
 
 SUITE_SCRIPTS = str(Path(__file__).resolve().parents[2])
 LOGGED_FINDINGS = 200  # per tool, in the step log; all of them are in the reports
@@ -102,10 +99,13 @@ COMMAND = Command(
 
 
 def handle(ctx: Context, values: Values) -> int:
-    inputs = build_inputs(ctx, values)
+    inputs = build_inputs(ctx, values)  # first: a bad input is refused before the engine loads
+    from gitops_ci.engines.quality_gate import core, selection, summary
+    from gitops_ci.engines.quality_gate.model import Services
+
     console = ctx.console
     services = Services(environ=tool_environment(ctx.environ), redactor=console.redactor, log=console.info)
-    result = quality_gate.run(inputs, services)
+    result = core.run(inputs, services)
     _log_runs(ctx, result)
     chosen = selection.select(result)
     if values["annotations"]:
@@ -121,11 +121,13 @@ def handle(ctx: Context, values: Values) -> int:
             "junit-xml": result.junit_xml,
         }
     )
-    console.result(quality_gate.report(result), _verdict(result))
+    console.result(core.report(result), _verdict(result))
     return 0 if result.passed or values["fail_on"] == "never" else 1
 
 
 def build_inputs(ctx: Context, values: Values) -> Inputs:
+    from gitops_ci.engines.quality_gate.model import Inputs
+
     workdir = os.path.abspath(os.path.join(ctx.cwd, values["working_directory"] or "."))
     if not os.path.isdir(workdir):
         raise UserError(
@@ -163,6 +165,8 @@ def repo_root(workdir: str, workspace: str) -> str:
 
 
 def project_python(given: str, workdir: str, environ: Mapping[str, str]) -> str:
+    import shutil
+
     candidates = [os.path.join(workdir, ".venv", "bin", "python")]
     if environ.get("VIRTUAL_ENV"):
         candidates.append(os.path.join(environ["VIRTUAL_ENV"], "bin", "python"))
@@ -189,12 +193,16 @@ def report_dir(given: str, ctx: Context) -> str:
         return os.path.abspath(os.path.join(ctx.cwd, given))
     if ctx.run.runner_temp:
         return os.path.join(ctx.run.runner_temp, "gitops-ci-quality-gate")
+    import tempfile
+
     return tempfile.mkdtemp(prefix="gitops-ci-quality-gate-")
 
 
 def tool_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The caller's environment, minus the suite's own scripts folder on PYTHONPATH and the step's
     file commands: black, for one, writes its own outputs to $GITHUB_OUTPUT when it sees them."""
+    from gitops_ci.context import STEP_FILES
+
     env = {k: v for k, v in environ.items() if k not in STEP_FILES}
     kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != SUITE_SCRIPTS]
     if kept:
@@ -220,6 +228,8 @@ def _log_runs(ctx: Context, result: Result) -> None:
 
 
 def _verdict(result: Result) -> str:
+    from gitops_ci.engines.quality_gate.findings import FAILED, PASSED
+
     lines = []
     for run in result.runs:
         mark = "ok" if run.status == PASSED else ("FINDINGS" if run.status == FAILED else run.status.upper())

@@ -5,20 +5,19 @@ GitOps-friendly: history is never rewritten; the cluster syncs the new commit li
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_ci.engines.writeback import history, message
-from gitops_ci.engines.bump.model import Scope, Target
-from gitops_ci.commands import bump_options, bump_writeback
+from gitops_ci.commands import bump_options
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
-from gitops_ci.commands.history import read
 from gitops_ci.errors import UserError
-from gitops_ci.doors.git import Git, Identity
 from gitops_ci.inputs import Option, parse_choice
 from gitops_ci.secrets import userinfo_secrets
+
+if TYPE_CHECKING:  # the history, the edit engine and the write-back load when a rollback runs
+    from gitops_ci.engines.bump.model import Scope, Target
+    from gitops_ci.engines.writeback import history, message
 
 
 def handle(ctx: Context, values: Values) -> int:
@@ -26,6 +25,8 @@ def handle(ctx: Context, values: Values) -> int:
         raise UserError(
             "rollback needs --image", fix="pass the image repository, e.g. --image ghcr.io/acme/shop-api"
         )
+    from gitops_ci.engines.bump.model import Scope
+
     scope = Scope(
         paths=tuple(values["path"]),
         environment=values["environment"] or None,
@@ -40,6 +41,8 @@ def _choose(
     deployments: list[history.Deployment], values: Values
 ) -> tuple[Target, history.Deployment, history.Deployment | None]:
     """The image to restore, the deployment it replaces, and the recorded one it restores."""
+    from gitops_ci.engines.writeback import history
+
     mine = history.select(deployments, values["image"], values["environment"])
     target, current = history.rollback_target(mine, values["image"], values["to"])
     return target, current, history.recorded(mine, target)
@@ -59,6 +62,13 @@ def _restored(run: message.Source, restored: history.Deployment | None) -> messa
 
 
 def _remote(ctx: Context, values: Values, scope: Scope) -> int:
+    import tempfile
+
+    from gitops_ci.commands import bump_writeback
+    from gitops_ci.commands.history import read
+    from gitops_ci.doors.git import Git
+    from gitops_ci.engines.bump.model import Target
+
     probe = bump_writeback.writeback_inputs(ctx, values, (Target(values["image"], "probe"),), scope)
     with tempfile.TemporaryDirectory(prefix="gitops-ci-history-") as tmp:
         git = Git(
@@ -90,8 +100,11 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
+    from gitops_ci.commands import bump_writeback
+    from gitops_ci.commands.history import read
+    from gitops_ci.doors.git import Git, Identity
     from gitops_ci.engines.bump import core as engine, render_check
-    from gitops_ci.engines.writeback import core as writeback
+    from gitops_ci.engines.writeback import core as writeback, message
 
     target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])

@@ -12,11 +12,13 @@ import base64
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from gitops_ci.errors import CommandError, UserError
-from gitops_ci.doors.proc import Completed, run
-from gitops_ci.secrets import Redactor
+
+if TYPE_CHECKING:  # the process door loads with the first git call: `--help` reads BOT_* only
+    from gitops_ci.doors.proc import Completed
+    from gitops_ci.secrets import Redactor
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -104,6 +106,8 @@ class Git:
         stdin: str | None = None,
         in_workdir: bool = True,
     ) -> Completed:
+        from gitops_ci.doors.proc import run
+
         return run(
             ["git", *args],
             redactor=self._redactor,

@@ -11,13 +11,13 @@ secrets, and requests puts the URL in its exception texts).
 (`SessionRetry`), TLS verified as each request says; the reply is requests' own, and a failure
 raises `RequestFailed` around requests' exception, for the caller to explain.
 
-requests is imported when a request is made, not when the command starts.
+requests is imported when a request is made, email.utils when a Retry-After gives an HTTP date;
+neither when the command starts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import itertools
 import json
 import time
@@ -334,6 +334,8 @@ def _header_seconds(value: str) -> float | None:
         return max(float(value), 0.0)
     except ValueError:
         pass
+    import email.utils  # the whole email package: only for a Retry-After that is a date
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.engines.build_push.builders import BUILDERS, select
+from gitops_ci.engines.build_push.builders import load, select
 from gitops_ci.engines.build_push.spec import BuildSpec, Secret
 from gitops_ci.engines.build_push.trust import BuilderTls
 from gitops_ci.errors import UserError
@@ -38,7 +38,7 @@ def test_docker_buildx_builds_and_pushes_in_one_command() -> None:
     spec = BuildSpec(
         **{**SPEC.__dict__, "platforms": ("linux/amd64", "linux/arm64"), "cache_ref": "ghcr.io/acme/c"}
     )
-    assert BUILDERS["docker"].build(spec, "", "/w") == [
+    assert load("docker").build(spec, "", "/w") == [
         "docker", "buildx", "build", "--file", "/src/Dockerfile",
         "--tag=ghcr.io/acme/app:1.2.3", "--tag=ghcr.io/acme/app:latest",
         "--platform", "linux/amd64,linux/arm64",
@@ -47,12 +47,12 @@ def test_docker_buildx_builds_and_pushes_in_one_command() -> None:
         "--cache-to", "type=registry,ref=ghcr.io/acme/c,mode=max",
         "--push", "--metadata-file", "/w/buildx-metadata.json", "/src",
     ]  # fmt: skip
-    assert BUILDERS["docker"].push(spec, spec.refs[0], "", "/w/d", VERIFIED) is None
+    assert load("docker").push(spec, spec.refs[0], "", "/w/d", VERIFIED) is None
 
 
 def test_docker_without_push_loads_the_image() -> None:
     spec = BuildSpec(context="/src", file="/src/Dockerfile", refs=("r/a:1",), push=False)
-    command = BUILDERS["docker"].build(spec, "", "/w")
+    command = load("docker").build(spec, "", "/w")
     assert "--load" in command and "--push" not in command
 
 
@@ -60,17 +60,17 @@ def test_docker_reads_the_digest_from_the_metadata_file(tmp_path: Path) -> None:
     (tmp_path / "buildx-metadata.json").write_text(
         json.dumps({"containerimage.digest": "sha256:" + "a" * 64})
     )
-    assert BUILDERS["docker"].digest(str(tmp_path), "") == "sha256:" + "a" * 64
+    assert load("docker").digest(str(tmp_path), "") == "sha256:" + "a" * 64
 
 
 def test_docker_login_reads_the_password_from_stdin() -> None:
-    command = BUILDERS["docker"].login("ghcr.io", "octocat", "")
+    command = load("docker").login("ghcr.io", "octocat", "")
     assert command == ["docker", "login", "--username", "octocat", "--password-stdin", "ghcr.io"]
 
 
 @pytest.mark.parametrize("name", ["podman", "buildah"])
 def test_daemonless_build_and_push(name: str) -> None:
-    builder = BUILDERS[name]
+    builder = load(name)
     assert builder.build(SPEC, "/a/auth.json", "/w") == [
         name, "build", "--authfile", "/a/auth.json", "--file", "/src/Dockerfile",
         "--tag=ghcr.io/acme/app:1.2.3", "--tag=ghcr.io/acme/app:latest", *COMMON, "--layers", "/src",
@@ -85,7 +85,7 @@ def test_daemonless_build_and_push(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["podman", "buildah", "docker"])
 def test_no_login_names_no_auth_file(name: str) -> None:
-    builder = BUILDERS[name]
+    builder = load(name)
     spec = BuildSpec(context="/c", file="/c/F", refs=("r.io/a:1",))
     push = builder.push(spec, "r.io/a:1", "", "/w/d", VERIFIED) or []
     assert "--authfile" not in builder.build(spec, "", "/w") + push
@@ -95,9 +95,9 @@ def test_several_platforms_make_a_manifest_list() -> None:
     spec = BuildSpec(
         context="/c", file="/c/Dockerfile", refs=("r.io/a:1",), platforms=("linux/amd64", "linux/arm64")
     )
-    build = BUILDERS["buildah"].build(spec, "/auth", "/w")
+    build = load("buildah").build(spec, "/auth", "/w")
     assert build[6:10] == ["--platform", "linux/amd64,linux/arm64", "--manifest", "r.io/a:1"]
-    assert BUILDERS["buildah"].push(spec, "r.io/a:1", "/auth", "/w/d", VERIFIED)[:4] == [
+    assert load("buildah").push(spec, "r.io/a:1", "/auth", "/w/d", VERIFIED)[:4] == [
         "buildah",
         "manifest",
         "push",
@@ -119,7 +119,7 @@ CERT_DIR = "/etc/containers/certs.d/reg.lan:5000"
 @pytest.mark.parametrize("name", ["podman", "buildah"])
 def test_the_push_says_what_tls_the_api_client_found(name: str, tls: BuilderTls, flags: list[str]) -> None:
     spec = BuildSpec(context="/c", file="/c/F", refs=("reg.lan:5000/a:1",))
-    push = BUILDERS[name].push(spec, "reg.lan:5000/a:1", "", "/d", tls)
+    push = load(name).push(spec, "reg.lan:5000/a:1", "", "/d", tls)
     assert push == [
         name,
         "push",
@@ -173,6 +173,6 @@ def test_an_unusable_named_builder_is_a_clear_error() -> None:
 
 def test_buildah_keeps_a_layer_cache_and_no_cache_still_bypasses_it() -> None:
     spec = BuildSpec(context="/c", file="/c/F", refs=("r.io/a:1",), no_cache=True, cache_ref="r.io/cache")
-    assert BUILDERS["buildah"].build(spec, "/auth", "/w")[-7:] == [
+    assert load("buildah").build(spec, "/auth", "/w")[-7:] == [
         "--no-cache", "--layers", "--cache-from", "r.io/cache", "--cache-to", "r.io/cache", "/c",
     ]  # fmt: skip

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.engines.build_push.builders import BUILDERS
+from gitops_ci.engines.build_push.builders import load
 from gitops_ci.engines.build_push.builders.base import Builder
 from gitops_ci.engines.build_push.login import Login, logged_in
 from gitops_ci.engines.build_push.services import Services
@@ -52,7 +52,7 @@ def test_the_auth_file_is_gone_and_docker_also_logs_out_even_on_failure(
     tmp_path: Path, name: str, logouts: int
 ) -> None:
     log = tmp_path / "log"
-    builder = Recording(BUILDERS[name], log)
+    builder = Recording(load(name), log)
     with pytest.raises(RuntimeError):
         with logged_in(builder, LOGINS, services()) as authfile:  # type: ignore[arg-type]
             assert Path(authfile).exists()
@@ -68,7 +68,7 @@ def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(
     tmp_path: Path, name: str
 ) -> None:
     logins = (*LOGINS, Login("127.0.0.1:5000", "bot", "p:w=2"))
-    with logged_in(BUILDERS[name], logins, services()) as authfile:
+    with logged_in(load(name), logins, services()) as authfile:
         assert stat.S_IMODE(os.stat(authfile).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(Path(authfile).parent).st_mode) == 0o700
         auths = json.loads(Path(authfile).read_text(encoding="utf-8"))["auths"]
@@ -81,5 +81,5 @@ def test_daemonless_logins_are_entries_in_a_private_auth_file_and_no_process(
 
 @pytest.mark.parametrize("name", ["buildah", "podman", "docker"])
 def test_without_logins_there_is_no_auth_file_to_name(name: str) -> None:
-    with logged_in(BUILDERS[name], (), services()) as authfile:
+    with logged_in(load(name), (), services()) as authfile:
         assert authfile == ""

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gitops_ci.engines.quality_gate import coverage
-from gitops_ci.engines.quality_gate.model import FAILED, PASSED, Inputs, ToolRun
+from gitops_ci.engines.quality_gate.findings import FAILED, PASSED
+from gitops_ci.engines.quality_gate.model import Inputs, ToolRun
 
 
 def inputs(tmp_path: Path, minimum: float | None, tools: tuple[str, ...] = ("pytest",)) -> Inputs:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gitops_ci.doors.proc import Completed
-from gitops_ci.engines.quality_gate.model import (
+from gitops_ci.engines.quality_gate.findings import (
     CRASHED,
     ERROR,
     FAILED,

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from gitops_ci.engines.quality_gate import selection, summary
-from gitops_ci.engines.quality_gate.model import (
-    CRASHED,
-    ERROR,
-    FAILED,
-    MISSING,
-    PASSED,
-    WARNING,
-    Finding,
-    Result,
-    ToolRun,
-)
+from gitops_ci.engines.quality_gate.findings import CRASHED, ERROR, FAILED, MISSING, PASSED, WARNING, Finding
+from gitops_ci.engines.quality_gate.model import Result, ToolRun
 
 
 def finding(

@@ -5,9 +5,10 @@ event payload.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.context import RunContext
+if TYPE_CHECKING:
+    from gitops_ci.context import RunContext
 
 
 @dataclass(frozen=True)

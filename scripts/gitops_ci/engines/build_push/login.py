@@ -3,18 +3,17 @@ never argv), and logout and cleanup afterwards even when the build or push fails
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from gitops_ci.engines.build_push.builders.base import Builder
-from gitops_ci.engines.build_push.services import Services
 from gitops_ci.errors import CommandError, UserError
+
+if TYPE_CHECKING:  # `logins` is parsed at the start: logging in loads what it needs
+    from gitops_ci.engines.build_push.builders.base import Builder
+    from gitops_ci.engines.build_push.services import Services
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,8 @@ def logged_in(builder: Builder, logins: tuple[Login, ...], services: Services) -
 
     A builder that reads containers-auth.json gets its logins written there (mode 0600, in a
     private directory); the others run their own login command."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="gitops-ci-auth-") as tmp:
         authfile = str(Path(tmp, "auth.json"))
         done: list[str] = []
@@ -73,10 +74,14 @@ def logged_in(builder: Builder, logins: tuple[Login, ...], services: Services) -
 
 
 def _basic(login: Login) -> str:
+    import base64
+
     return base64.b64encode(f"{login.username}:{login.password}".encode()).decode("ascii")
 
 
 def _write_private(path: str, document: dict[str, object]) -> None:
+    import json
+
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(document, handle)

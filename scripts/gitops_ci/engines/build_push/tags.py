@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from gitops_ci.engines.build_push.context import GitContext
 from gitops_ci.errors import UserError
+
+if TYPE_CHECKING:  # the rules are parsed at the start; they are evaluated against one later
+    from gitops_ci.engines.build_push.context import GitContext
 
 MAX_TAG = 128
 _PRIORITY = {"semver": 900, "ref": 600, "raw": 200, "sha": 100}

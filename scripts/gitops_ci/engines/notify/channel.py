@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
-from gitops_ci.doors.http import Refusal, Reply
-from gitops_ci.engines.notify.model import Message, Setting, Target
+if TYPE_CHECKING:  # the channels' settings are read at every start; the rest when a message goes
+    from gitops_ci.doors.http import Refusal, Reply
+    from gitops_ci.engines.notify.model import Message, Target
+    from gitops_ci.engines.notify.setting import Setting
 
 Payload = dict[str, Any]
 

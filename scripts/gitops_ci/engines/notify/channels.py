@@ -5,11 +5,15 @@ and the secrets to redact are all read from each channel's `SETTINGS`."""
 from __future__ import annotations
 
 import urllib.parse
+from typing import TYPE_CHECKING
 
 from gitops_ci.errors import UserError
 from gitops_ci.engines.notify import discord, slack, teams, webhook
-from gitops_ci.engines.notify.channel import Channel
-from gitops_ci.engines.notify.model import Setting, Target
+
+if TYPE_CHECKING:
+    from gitops_ci.engines.notify.channel import Channel
+    from gitops_ci.engines.notify.model import Target
+    from gitops_ci.engines.notify.setting import Setting
 
 CHANNELS: dict[str, Channel] = {
     "slack": slack,

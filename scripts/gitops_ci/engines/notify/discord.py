@@ -3,13 +3,16 @@ https://discord.com/developers/docs/resources/webhook#execute-webhook"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_ci.errors import UserError
 from gitops_ci.engines.notify import limits
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request
 from gitops_ci.engines.notify.escape import discord_link, discord_text
-from gitops_ci.engines.notify.model import Field, Message, Setting, Target
+from gitops_ci.engines.notify.setting import Setting
+
+if TYPE_CHECKING:  # the message model loads with the engine's core, not with the settings
+    from gitops_ci.engines.notify.model import Field, Message, Target
 
 FOOTER = "gitops-ci"
 

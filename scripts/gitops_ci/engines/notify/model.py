@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from gitops_ci.inputs import parse_str
+if TYPE_CHECKING:
+    from gitops_ci.engines.notify.setting import Setting
 
 STATUSES = ("success", "failure", "cancelled")
 # A step's outcome as GitHub gives it (steps.<id>.outcome, needs.<job>.result); "" = not run.
@@ -76,25 +77,6 @@ class Message:
     @property
     def look(self) -> Look:
         return LOOKS[self.status]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """A target setting a channel takes besides the webhook URL (its `SETTINGS`): notify has an
-    input of each, by `name`; the target carries its value under `key`."""
-
-    name: str  # the input's name, e.g. slack-token
-    help: str
-    default: str = ""
-    secret: bool = False  # masked the moment it is read, and redacted from every text
-    kind: Callable[..., str] = parse_str  # its grammar (gitops_ci.inputs)
-    # What the value is when it names a receiver by itself, without a webhook URL ("Slack bot
-    # token"): then channel `auto` picks this setting's channel.
-    addresses: str = ""
-
-    @property
-    def key(self) -> str:
-        return self.name.replace("-", "_")
 
 
 @dataclass(frozen=True)

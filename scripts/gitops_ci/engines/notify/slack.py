@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_ci.errors import UserError
-from gitops_ci.doors.http import Reply
 from gitops_ci.engines.notify import limits
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request
 from gitops_ci.engines.notify.escape import slack_link, slack_text
-from gitops_ci.engines.notify.model import Field, Message, Setting, Target
+from gitops_ci.engines.notify.setting import Setting
 from gitops_ci.inputs import parse_http_url
+
+if TYPE_CHECKING:
+    from gitops_ci.engines.notify.model import Field, Message, Target
+    from gitops_ci.doors.http import Reply
 
 
 def _stripped(text: str, *, name: str = "value") -> str:

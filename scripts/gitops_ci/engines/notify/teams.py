@@ -6,13 +6,16 @@ https://learn.microsoft.com/connectors/teams/#microsoft-teams-webhook"""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_ci.errors import UserError
 from gitops_ci.engines.notify import limits
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request, encode
 from gitops_ci.engines.notify.escape import teams_link, teams_text
-from gitops_ci.engines.notify.model import Field, Message, Setting, Target
+from gitops_ci.engines.notify.setting import Setting
+
+if TYPE_CHECKING:  # the message model loads with the engine's core, not with the settings
+    from gitops_ci.engines.notify.model import Field, Message, Target
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.4"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from gitops_ci.errors import UserError
-from gitops_ci.engines.notify.model import LOOKS, RunInfo
+
+if TYPE_CHECKING:  # the defaults below are read by `--help`; the model loads with a message
+    from gitops_ci.engines.notify.model import RunInfo
 
 DEFAULT_TITLE = "{repository}: {workflow} {status_word}"
 DEFAULT_TEXT = "{commit_message}"
@@ -19,6 +21,8 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
 
 def variables(run: RunInfo, status: str) -> dict[str, str]:
+    from gitops_ci.engines.notify.model import LOOKS
+
     values = {name: str(value) for name, value in asdict(run).items()}
     look = LOOKS[status]
     values.update(

@@ -4,11 +4,13 @@ holding the shared secret can check that the message is ours and unchanged."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from typing import TYPE_CHECKING
 
 from gitops_ci.engines.notify.channel import JSON_HEADERS, Payload, Request
-from gitops_ci.engines.notify.model import Message, Setting, Target
+from gitops_ci.engines.notify.setting import Setting
+
+if TYPE_CHECKING:  # the message model loads with the engine's core, not with the settings
+    from gitops_ci.engines.notify.model import Message, Target
 
 SCHEMA = "gitops-ci/notify/v1"
 SIGNATURE_HEADER = "X-Gitops-CI-Signature-256"
@@ -51,4 +53,7 @@ def request(target: Target, body: bytes) -> Request:
 
 
 def signature(secret: str, body: bytes) -> str:
+    import hashlib  # here: the channel's settings are read at every start of notify
+    import hmac
+
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()

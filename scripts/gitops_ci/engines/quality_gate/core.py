@@ -11,18 +11,8 @@ from typing import Any, Mapping, Sequence
 from gitops_ci.doors import proc
 from gitops_ci.errors import UserError
 from gitops_ci.engines.quality_gate import coverage, environment
-from gitops_ci.engines.quality_gate.model import (
-    CRASHED,
-    FAILED,
-    MISSING,
-    PASSED,
-    Finding,
-    Inputs,
-    Outcome,
-    Result,
-    Services,
-    ToolRun,
-)
+from gitops_ci.engines.quality_gate.findings import CRASHED, FAILED, MISSING, PASSED, Finding, Outcome
+from gitops_ci.engines.quality_gate.model import Inputs, Result, Services, ToolRun
 from gitops_ci.engines.quality_gate.tools import TOOLS
 from gitops_ci.engines.quality_gate.tools.base import Tool
 from gitops_ci.engines.quality_gate.tools.pytest_junit import junit_path

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from gitops_ci.engines.quality_gate.model import ERROR, FAILED, PASSED, Finding, Inputs, ToolRun
+from gitops_ci.engines.quality_gate.findings import ERROR, FAILED, PASSED, Finding
+from gitops_ci.engines.quality_gate.model import Inputs, ToolRun
 
 REPORT_NAME = "coverage.json"
 

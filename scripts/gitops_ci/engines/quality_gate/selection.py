@@ -6,15 +6,8 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from gitops_ci.annotation import Annotation
-from gitops_ci.engines.quality_gate.model import (
-    ERROR,
-    FAILED,
-    PASSED,
-    WARNING,
-    Finding,
-    Result,
-    ToolRun,
-)
+from gitops_ci.engines.quality_gate.findings import ERROR, FAILED, PASSED, WARNING, Finding
+from gitops_ci.engines.quality_gate.model import Result, ToolRun
 
 PER_STEP = 10  # https://docs.github.com/en/rest/checks/runs (annotations per step, per level)
 

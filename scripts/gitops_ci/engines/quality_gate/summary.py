@@ -9,16 +9,8 @@ from typing import Iterable, Mapping
 
 from gitops_ci.context import SUMMARY_CAP
 from gitops_ci.engines.quality_gate.selection import PER_STEP
-from gitops_ci.engines.quality_gate.model import (
-    CRASHED,
-    FAILED,
-    MISSING,
-    NO_TESTS,
-    PASSED,
-    Finding,
-    Result,
-    ToolRun,
-)
+from gitops_ci.engines.quality_gate.findings import CRASHED, FAILED, MISSING, NO_TESTS, PASSED, Finding
+from gitops_ci.engines.quality_gate.model import Result, ToolRun
 
 # Room for the runner's truncation note and anything else the step appends.
 BUDGET = SUMMARY_CAP - 16 * 1024

@@ -9,13 +9,20 @@ the Kubernetes API and report them as `AppState`s.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from gitops_ci.doors.http import Http
-from gitops_ci.engines.verify.argocd import ArgoCD
-from gitops_ci.engines.verify.model import Backend
+if TYPE_CHECKING:  # the `controller` input reads the names: a backend's module loads when it is built
+    from gitops_ci.doors.http import Http
+    from gitops_ci.engines.verify.model import Backend
+
+
+def _argocd(server: str, token: str, http: Http, poll: float) -> Backend:
+    from gitops_ci.engines.verify.argocd import ArgoCD
+
+    return ArgoCD(server, token, http, poll_interval=poll)
+
 
 # (server URL, token, http, poll interval) -> backend.
 BACKENDS: dict[str, Callable[[str, str, Http, float], Backend]] = {
-    "argocd": lambda server, token, http, poll: ArgoCD(server, token, http, poll_interval=poll),
+    "argocd": _argocd,
 }

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from gitops_ci.engines.bump.model import FileEdit, Plan, Target
 from gitops_ci.errors import UserError
+
+if TYPE_CHECKING:  # the templates' defaults and placeholders are read by `--help`
+    from gitops_ci.engines.bump.model import FileEdit, Plan, Target
 
 DEFAULT_MESSAGE = "Deploy {image_name}:{tag}{to_environment}"
 DEFAULT_BRANCH = "gitops-ci/{environment}/{image_name}"
@@ -58,6 +59,8 @@ def fields(targets: Sequence[Target], environment: str, source: Source) -> dict[
 
 
 def render(template: str, values: Mapping[str, str], *, name: str) -> str:
+    import string  # here: the templates' defaults are read by every `--help` of the write-back
+
     try:
         keys = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
         unknown = sorted(k for k in keys if k not in values)

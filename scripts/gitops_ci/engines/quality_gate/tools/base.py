@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
-from gitops_ci.doors.proc import Completed, output_tail
-from gitops_ci.engines.quality_gate.model import CRASHED, FAILED, PASSED, Finding, Outcome
+from gitops_ci.engines.quality_gate.findings import CRASHED, FAILED, PASSED, Finding, Outcome
+
+if TYPE_CHECKING:
+    from gitops_ci.doors.proc import Completed
 
 
 class Tool(Protocol):
@@ -45,4 +47,6 @@ def by_exit_code(completed: Completed, findings: Sequence[Finding], findings_cod
 
 
 def tail(completed: Completed) -> str:
+    from gitops_ci.doors.proc import output_tail
+
     return output_tail(completed)

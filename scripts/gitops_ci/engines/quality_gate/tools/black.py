@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from gitops_ci.doors.proc import Completed
-from gitops_ci.engines.quality_gate.model import ERROR, FAILED, Finding, Outcome
+from gitops_ci.engines.quality_gate.findings import ERROR, FAILED, Finding, Outcome
 from gitops_ci.engines.quality_gate.tools.base import by_exit_code, crashed
+
+if TYPE_CHECKING:
+    from gitops_ci.doors.proc import Completed
 
 HEADER = re.compile(r"^--- (?P<file>.+?)\t\d{4}-\d\d-\d\d ")  # `--- path\t2024-01-01 00:00:00+00:00`
 HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from gitops_ci.doors.proc import Completed
-from gitops_ci.engines.quality_gate.model import ERROR, WARNING, Finding, Outcome
+from gitops_ci.engines.quality_gate.findings import ERROR, WARNING, Finding, Outcome
 from gitops_ci.engines.quality_gate.tools.base import by_exit_code
+
+if TYPE_CHECKING:
+    from gitops_ci.doors.proc import Completed
 
 FORMAT = "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s"
 # Style and complexity plugins warn; pyflakes (F), pycodestyle errors (E) and the rest are errors.

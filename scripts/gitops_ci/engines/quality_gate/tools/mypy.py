@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from gitops_ci.doors.proc import Completed
-from gitops_ci.engines.quality_gate.model import ERROR, NOTE, WARNING, Finding, Outcome
+from gitops_ci.engines.quality_gate.findings import ERROR, NOTE, WARNING, Finding, Outcome
 from gitops_ci.engines.quality_gate.tools.base import by_exit_code
+
+if TYPE_CHECKING:
+    from gitops_ci.doors.proc import Completed
 
 FLAGS = (
     "--show-column-numbers",

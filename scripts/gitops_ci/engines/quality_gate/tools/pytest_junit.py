@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ElementTree
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from gitops_ci.doors.proc import Completed
-from gitops_ci.engines.quality_gate.model import ERROR, FAILED, NO_TESTS, PASSED, Finding, Outcome
+from gitops_ci.engines.quality_gate.findings import ERROR, FAILED, NO_TESTS, PASSED, Finding, Outcome
 from gitops_ci.engines.quality_gate.tools.base import crashed
+
+if TYPE_CHECKING:  # the XML parser loads when a report is read, not with the registry
+    import xml.etree.ElementTree as ElementTree
+
+    from gitops_ci.doors.proc import Completed
 
 JUNIT_NAME = "pytest-junit.xml"
 LOCATION = re.compile(r"^(?P<file>[^\s:>][^:\n]*\.py):(?P<line>\d+): ", re.MULTILINE)
@@ -30,6 +33,8 @@ class Pytest:
         return [*args, f"--junitxml={junit_path(report_dir)}", "-o", "junit_family=xunit1"]
 
     def interpret(self, completed: Completed, report_dir: str) -> Outcome:
+        import xml.etree.ElementTree as ElementTree
+
         if completed.returncode == 5:
             why = "pytest collected no tests (exit code 5): check `pytest-args` and the test file names"
             return Outcome(NO_TESTS, problem=why)
@@ -50,6 +55,8 @@ def junit_path(report_dir: str) -> str:
 
 
 def parse_junit(xml_text: str) -> list[Finding]:
+    import xml.etree.ElementTree as ElementTree
+
     root = ElementTree.fromstring(xml_text)
     findings = []
     for case in root.iter("testcase"):
