@@ -1,6 +1,7 @@
-"""What a real `gitops-ci` process has imported when it exits: `--version` loads no command,
-and bump-manifest's edit mode none of the HTTP and GitHub libraries it never uses. Start-up
-time itself is measured in benchmarks/bump_engine.py --whole-process."""
+"""What a real `gitops-ci` process has imported when it exits: `--version` loads no command, a
+command's `--help` only the modules that declare its options, a bad input is refused before the
+engine loads, and bump-manifest's edit mode none of the HTTP and GitHub libraries it never
+uses. Start-up time itself is measured in benchmarks/bump_engine.py --whole-process."""
 
 from __future__ import annotations
 
@@ -89,11 +90,129 @@ def test_bump_edit_mode_imports_neither_requests_nor_pygithub(tmp_path: Path) ->
     assert "multiprocessing" not in modules
 
 
-# build-and-push's registry client (build_push/registry.py) still imports requests at the top.
-@pytest.mark.parametrize("command", ["quality-gate", "bump-manifest", "notify", "history", "rollback"])
+@pytest.mark.parametrize("command", [m.rsplit(".", 1)[1].replace("_", "-") for m in COMMAND_MODULES])
 def test_help_imports_no_http_github_or_yaml_library(command: str, tmp_path: Path) -> None:
     done, modules = imports([command, "--help"], tmp_path)
     assert done.returncode == 0 and f"usage: gitops-ci {command}" in done.stdout
     assert f"gitops_ci.commands.{command.replace('-', '_')}" in modules
     heavy = ("requests", "urllib3", "github", "urllib.request", "multiprocessing", "logging", "ruamel")
     assert _under(modules, heavy) == set()
+
+
+# Every gitops_ci module a `COMMAND --help` imports: the CLI, the input machinery, the defaults
+# file's names, and the modules that declare the command's options (their names, help, defaults
+# and grammars). An engine core, an engine's model, a door's work, the run context and the
+# console are a run's: they load in the handler, or when a value is parsed.
+HELP_BASE = {
+    "gitops_ci",
+    "gitops_ci.main",
+    "gitops_ci.errors",
+    "gitops_ci.defaults",
+    "gitops_ci.inputs",
+    "gitops_ci.commands",
+    "gitops_ci.commands.base",
+}
+SECRET_PARTS = {"gitops_ci.secrets"}  # the options' secret_parts (a URL's user:password@)
+EDIT_OPTIONS = {
+    "gitops_ci.commands.bump_options",
+    "gitops_ci.doors",
+    "gitops_ci.doors.git",  # the bot's name and email, the author inputs' defaults
+    "gitops_ci.engines",
+    "gitops_ci.engines.writeback",
+    "gitops_ci.engines.writeback.message",  # the templates' defaults and placeholders
+}
+HELP_IMPORTS = {
+    "quality-gate": {
+        "gitops_ci.engines",
+        "gitops_ci.engines.quality_gate",
+        "gitops_ci.engines.quality_gate.findings",
+        "gitops_ci.engines.quality_gate.tools",  # the tools' names and default arguments
+        *(
+            f"gitops_ci.engines.quality_gate.tools.{t}"
+            for t in ("base", "black", "flake8", "mypy", "pytest_junit")
+        ),
+    },
+    "build-and-push": {
+        "gitops_ci.engines",
+        "gitops_ci.engines.build_push",
+        "gitops_ci.engines.build_push.builders",  # the builders' names, not their modules
+        "gitops_ci.engines.build_push.platforms",
+    },
+    "bump-manifest": SECRET_PARTS | EDIT_OPTIONS,
+    "verify-deployment": SECRET_PARTS,
+    "notify": SECRET_PARTS
+    | {"gitops_ci.engines", "gitops_ci.engines.notify"}
+    | {  # each channel's own settings, and the message templates' defaults
+        f"gitops_ci.engines.notify.{m}"
+        for m in (
+            "channel",
+            "channels",
+            "discord",
+            "escape",
+            "limits",
+            "setting",
+            "slack",
+            "teams",
+            "template",
+        )
+    }
+    | {"gitops_ci.engines.notify.webhook"},
+    "history": set(),
+    "rollback": SECRET_PARTS | EDIT_OPTIONS,
+}
+# Standard modules a start has no use for (network, hashing, temporary files, XML, processes,
+# threads, dates): each is a run's.
+RUN_ONLY = (
+    "email",
+    "http",
+    "hashlib",
+    "hmac",
+    "tempfile",
+    "random",
+    "xml",
+    "subprocess",
+    "concurrent",
+    "threading",
+    "datetime",
+    "socket",
+    "ssl",
+    "difflib",
+)
+
+
+@pytest.mark.parametrize("command", sorted(HELP_IMPORTS))
+def test_help_imports_only_what_declares_the_options(command: str, tmp_path: Path) -> None:
+    done, modules = imports([command, "--help"], tmp_path)
+    assert done.returncode == 0 and f"usage: gitops-ci {command}" in done.stdout
+    own = f"gitops_ci.commands.{command.replace('-', '_')}"
+    assert _under(modules, ("gitops_ci",)) == HELP_BASE | {own} | HELP_IMPORTS[command]
+    assert _under(modules, RUN_ONLY) == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "not_loaded"),
+    [
+        (
+            ["quality-gate", "--working-directory", "nowhere"],
+            ("gitops_ci.engines.quality_gate.core", "gitops_ci.engines.quality_gate.environment"),
+        ),
+        (
+            ["build-and-push", "--context", "nowhere", "--image", "ghcr.io/acme/api"],
+            ("gitops_ci.engines.build_push.core", "gitops_ci.engines.build_push.builders.docker"),
+        ),
+        (
+            ["verify-deployment", "--timeout", "soon"],
+            ("gitops_ci.engines.verify.argocd", "gitops_ci.engines.verify.core"),
+        ),
+        (
+            ["notify", "--status", "maybe"],
+            ("gitops_ci.engines.notify.core", "gitops_ci.engines.notify.message"),
+        ),
+    ],
+)
+def test_a_bad_input_is_refused_before_the_engine_loads(
+    args: list[str], not_loaded: tuple[str, ...], tmp_path: Path
+) -> None:
+    done, modules = imports(args, tmp_path)
+    assert done.returncode == 1 and done.stderr.startswith("error: "), done.stderr[-2000:]
+    assert _under(modules, (*not_loaded, *NETWORK)) == set()
