@@ -204,8 +204,16 @@ def test_help_imports_only_what_declares_the_options(command: str, tmp_path: Pat
             ["verify-deployment", "--timeout", "soon"],
             ("gitops_ci.engines.verify.argocd", "gitops_ci.engines.verify.core"),
         ),
+        (  # no argocd-server: the handler's first check
+            ["verify-deployment"],
+            ("gitops_ci.engines.verify.argocd", "gitops_ci.engines.verify.core"),
+        ),
         (
             ["notify", "--status", "maybe"],
+            ("gitops_ci.engines.notify.core", "gitops_ci.engines.notify.message"),
+        ),
+        (
+            ["notify", "--stage-outcomes", "build=maybe"],
             ("gitops_ci.engines.notify.core", "gitops_ci.engines.notify.message"),
         ),
     ],

@@ -151,10 +151,10 @@ def proxies_for(url: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], 
 
 
 def handle(ctx: Context, values: Values) -> int:
+    inputs = notify_inputs(ctx, values)  # first: a bad input is refused before the core loads
     from gitops_ci.commands import notify_report
     from gitops_ci.engines.notify import core
 
-    inputs = notify_inputs(ctx, values)
     for secret in core.secret_texts(inputs.target):  # also those set in the defaults file
         ctx.console.mask(secret)
     result = core.run(inputs, services(ctx, values, inputs.target))

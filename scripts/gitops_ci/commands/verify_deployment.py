@@ -94,13 +94,14 @@ def make_backend(ctx: Context, values: Values, server: str, token: str, poll_int
 
 
 def handle(ctx: Context, values: Values) -> int:
+    server = required(values, "argocd_server", SERVER_FIX)
+    token = required(values, "argocd_token", TOKEN_FIX)
+    revision = required(values, "revision", "set revision to the infra commit (bump-manifest's commit-sha)")
+    # The engine, the backend and the HTTP door load once the required inputs are there.
     from gitops_ci.commands import verify_report
     from gitops_ci.engines.verify import core
     from gitops_ci.engines.verify.model import Inputs, Target, Timing
 
-    server = required(values, "argocd_server", SERVER_FIX)
-    token = required(values, "argocd_token", TOKEN_FIX)
-    revision = required(values, "revision", "set revision to the infra commit (bump-manifest's commit-sha)")
     target = Target(
         revision, tuple(values["applications"]), values["infra_repo"].strip(), tuple(values["changed_files"])
     )
