@@ -13,11 +13,15 @@ Variants, each in its own subprocess (peak memory is that process's ru_maxrss):
 console script, start-up and imports included), each paired in the same round with its floor,
 on a tree whose services are named svc0...svc337 (5,424 files; `svc1` is a prefix of 110 others):
   gitops-ci --version, COMMAND --help   against the bare interpreter (`python -c pass`)
+  a real run's start before its work   each command with an input its first check refuses
+                                        (exit 1), against the bare interpreter
   bump-manifest on an empty infra dir   the same: what every bump pays before its first file
   bump-manifest --mode edit of one image against `grep -rlF NAME` on the same tree
   a prefix-sharing name (svc1)          against a unique one (svc250)
 
-    .venv/bin/python benchmarks/bump_engine.py --whole-process [--services 338] [--rounds 15]
+    .venv/bin/python benchmarks/bump_engine.py --whole-process [--services 338] [--rounds 15] [--start-only]
+
+`--start-only` times the start cases alone (no tree is generated).
 
 Prints one table. Never used as a timed assertion.
 """
@@ -241,7 +245,35 @@ def table(results: dict[str, dict[str, object]], files: int, services: int) -> s
 # -- whole processes, as a user pays for them ----------------------------------------------------
 
 CLI = str(Path(sys.executable).parent / "gitops-ci")
-COMMANDS = ("quality-gate", "build-and-push", "bump-manifest", "notify", "history", "rollback")
+COMMANDS = (
+    "quality-gate",
+    "build-and-push",
+    "bump-manifest",
+    "verify-deployment",
+    "notify",
+    "history",
+    "rollback",
+)
+# A real run's start before its work: inputs its first check refuses, after every input is read
+# (the defaults file included) and the command's handler has started.
+START_BEFORE_WORK = {
+    "quality-gate": ["--working-directory", "/nonexistent"],
+    "build-and-push": ["--context", "/nonexistent", "--image", "ghcr.io/acme/api"],
+    "bump-manifest": [
+        "--mode",
+        "edit",
+        "--infra-dir",
+        "/nonexistent",
+        "--image",
+        "ghcr.io/acme/api",
+        "--tag",
+        "1",
+    ],
+    "verify-deployment": [],  # no argocd-server
+    "notify": ["--stage-outcomes", "build=bogus"],
+    "history": ["--infra-dir", "/nonexistent"],
+    "rollback": ["--image", "ghcr.io/acme/api", "--infra-dir", "/nonexistent"],
+}
 UNIQUE, PREFIX = "svc250", "svc1"
 EMPTY = "bump, empty infra dir"
 START_GOAL_MS, GREP_GOAL, PREFIX_GOAL = 60.0, 5.0, 1.5
@@ -256,6 +288,7 @@ class Pair:
     floor_label: str
     floor: list[str]
     bump: str = ""  # the image name a bump case pins: each run gets a new tag
+    expect: int = 0  # the case's exit code (1: refused at its first check)
 
 
 @dataclass
@@ -264,11 +297,18 @@ class Runs:
     cpu: list[float] = field(default_factory=list)
 
 
-def pairs(tree: Path, render_check: str) -> list[Pair]:
+def pairs(tree: Path | None, render_check: str) -> list[Pair]:
+    """The start cases, and with a tree the bump cases."""
     python = [sys.executable, "-c", "pass"]
     found = [Pair("python -S -c pass", [sys.executable, "-S", "-c", "pass"], "python -c pass", python)]
     found.append(Pair("gitops-ci --version", [CLI, "--version"], "python -c pass", python))
     found += [Pair(f"gitops-ci {c} --help", [CLI, c, "--help"], "python -c pass", python) for c in COMMANDS]
+    found += [
+        Pair(f"gitops-ci {c} {' '.join(args)}".rstrip(), [CLI, c, *args], "python -c pass", python, expect=1)
+        for c, args in START_BEFORE_WORK.items()
+    ]
+    if tree is None:
+        return found
     # What every bump pays before its first file: start-up, imports, the defaults file, exit.
     empty = tree.parent / "empty"
     empty.mkdir(exist_ok=True)
@@ -293,21 +333,21 @@ def pairs(tree: Path, render_check: str) -> list[Pair]:
     return found
 
 
-def run_process(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+def run_process(argv: list[str], env: dict[str, str], expect: int = 0) -> tuple[float, float, str]:
     """Wall and CPU (user+sys, children included) seconds of one whole process, and its stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1) or (done.returncode and argv[0] != "grep"):
+    if done.returncode != expect and not (argv[0] == "grep" and done.returncode == 1):
         raise SystemExit(f"{' '.join(argv[:4])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, done.stdout
 
 
 def whole_process(
-    tree: Path, rounds: int, render_check: str
+    tree: Path | None, rounds: int, render_check: str
 ) -> tuple[list[Pair], dict[str, Runs], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "GITHUB_OUTPUT")}
     env.pop("GITOPS_CI_DEFAULTS", None)  # the suite's own defaults file, as a user's run reads it
@@ -317,11 +357,10 @@ def whole_process(
     for round_ in range(-1, rounds):  # round -1 warms up: bytecode written, page cache filled
         for offset in range(len(cases)):
             pair = cases[(offset + max(round_, 0)) % len(cases)]
-            sides = [(pair.label, pair.case), (f"{pair.label} | {pair.floor_label}", pair.floor)]
-            for key, argv in sides if round_ % 2 == 0 else sides[::-1]:
-                if pair.bump and argv is pair.case:
-                    argv = [*argv, "--tag", f"2.{round_ + 1}.0"]
-                wall, cpu, out = run_process(argv, env)
+            case = [*pair.case, "--tag", f"2.{round_ + 1}.0"] if pair.bump else pair.case
+            sides = [(pair.label, case, pair.expect), (f"{pair.label} | {pair.floor_label}", pair.floor, 0)]
+            for key, argv, expect in sides if round_ % 2 == 0 else sides[::-1]:
+                wall, cpu, out = run_process(argv, env, expect)
                 if pair.bump and argv[0] == CLI:
                     changed[pair.label] = next(
                         (line for line in out.splitlines() if line.startswith("Changed ")), out.strip()[-200:]
@@ -369,6 +408,8 @@ def whole_process_table(
             f"| {pair.label} | {_median_ms(case.wall):.1f} | {_median_ms(case.cpu):.1f} | {pair.floor_label} "
             f"| {_median_ms(floor.wall):.1f} | {extra:+.1f} | {ratio:.2f}x | {goal} |"
         )
+    if f"bump {PREFIX} (edit mode)" not in runs:
+        return "\n".join(lines)
     prefix = _paired(runs[f"bump {PREFIX} (edit mode)"].wall, runs[f"bump {UNIQUE} (edit mode)"].wall)
     lines += [
         "",
@@ -388,6 +429,9 @@ def main() -> None:
     parser.add_argument("--whole-process", action="store_true", help="time whole gitops-ci processes instead")
     parser.add_argument("--rounds", type=int, default=15, help="--whole-process: rounds of every case")
     parser.add_argument(
+        "--start-only", action="store_true", help="--whole-process: only the start cases (no tree, no bumps)"
+    )
+    parser.add_argument(
         "--render-check",
         default="auto",
         help="--whole-process: bump-manifest's render-check input (auto: when kubectl is on PATH)",
@@ -396,6 +440,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
+        return
+    if args.whole_process and args.start_only:
+        load = f"{os.getloadavg()[0]:.1f}"
+        cases, runs, changed = whole_process(None, args.rounds, args.render_check)
+        load += f" -> {os.getloadavg()[0]:.1f}"
+        print(whole_process_table(cases, runs, changed, "start cases only", args.rounds, load))
         return
     if args.whole_process:
         with tempfile.TemporaryDirectory(prefix="bump-cli-bench-") as tmp:

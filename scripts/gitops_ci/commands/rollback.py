@@ -100,13 +100,15 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
 
 
 def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
-    from gitops_ci.commands import bump_writeback
     from gitops_ci.commands.history import read
+
+    target, current, restored = _choose(read(ctx, infra_dir), values)
+    # The edit engine and the write-back load once the checkout's history names the image to restore.
+    from gitops_ci.commands import bump_writeback
     from gitops_ci.doors.git import Git, Identity
     from gitops_ci.engines.bump import core as engine, render_check
     from gitops_ci.engines.writeback import core as writeback, message
 
-    target, current, restored = _choose(read(ctx, infra_dir), values)
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
     services = bump_options.edit_services(ctx)
     plan = render_check.check(infra_dir, plan, (target,), scope, values["render_check"], services)
