@@ -253,6 +253,7 @@ COMMANDS = (
     "notify",
     "history",
     "rollback",
+    "promote",
 )
 # A real run's start before its work: inputs its first check refuses, after every input is read
 # (the defaults file included) and the command's handler has started.
@@ -273,6 +274,7 @@ START_BEFORE_WORK = {
     "notify": ["--stage-outcomes", "build=bogus"],
     "history": ["--infra-dir", "/nonexistent"],
     "rollback": ["--image", "ghcr.io/acme/api", "--infra-dir", "/nonexistent"],
+    "promote": [],  # no --from/--to
 }
 UNIQUE, PREFIX = "svc250", "svc1"
 EMPTY = "bump, empty infra dir"

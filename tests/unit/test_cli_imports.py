@@ -31,6 +31,7 @@ COMMAND_MODULES = tuple(
         "notify",
         "history",
         "rollback",
+        "promote",
     )
 )
 NETWORK = ("requests", "urllib3", "github", "gitops_ci.doors.http", "urllib.request", "http.client")
@@ -159,6 +160,13 @@ HELP_IMPORTS = {
     | {"gitops_ci.engines.notify.webhook"},
     "history": set(),
     "rollback": SECRET_PARTS | EDIT_OPTIONS,
+    "promote": SECRET_PARTS
+    | EDIT_OPTIONS
+    | {  # the write-back's and verify-deployment's inputs it shares
+        "gitops_ci.commands.bump_report",
+        "gitops_ci.commands.bump_writeback",
+        "gitops_ci.commands.verify_deployment",
+    },
 }
 # Standard modules a start has no use for (network, hashing, temporary files, XML, processes,
 # threads, dates): each is a run's.

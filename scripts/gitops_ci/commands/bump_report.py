@@ -3,10 +3,11 @@ step summary; and the render check's part of it, which the commit and pr modes s
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck
-from gitops_ci.doors.runner import Console
+if TYPE_CHECKING:  # what it shows comes from the edit engine and goes to the console
+    from gitops_ci.doors.runner import Console
+    from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck
 
 
 def document(plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:

@@ -9,18 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from gitops_ci.engines.writeback import message
-from gitops_ci.engines.bump.model import Scope, Target
 from gitops_ci.commands import bump_options, bump_report
 from gitops_ci.commands.base import Context, Values
-from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
 from gitops_ci.doors.git import Git, Identity
 from gitops_ci.inputs import iso_utc, utc_time
-from gitops_ci.annotation import Annotation
-from gitops_ci.doors.runner import Console
 from gitops_ci.secrets import split_userinfo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # promote's options come from here too: its `--help` needs none of these
+    from gitops_ci.context import RunContext
+    from gitops_ci.doors.runner import Console
+    from gitops_ci.engines.bump.model import Scope, Target
     from gitops_ci.engines.writeback import core as writeback
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
@@ -125,6 +124,7 @@ def services(ctx: Context) -> writeback.Services:
 
 def run(ctx: Context, values: Values) -> int:
     """bump-manifest --mode commit or pr."""
+    from gitops_ci.annotation import Annotation
     from gitops_ci.engines.writeback import core as writeback
 
     edit = bump_options.edit_inputs(ctx, values)
@@ -183,6 +183,8 @@ def text(result: writeback.Result, *, dry_run: bool) -> str:
 
 
 def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None:
+    from gitops_ci.annotation import Annotation
+
     for warning in result.warnings:
         console.warning(warning)
     for held in result.held:
