@@ -16,9 +16,14 @@ from gitops_ci import __version__
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 # `python -m gitops_ci ARGS`, as scripts/gitops-ci runs it, listing sys.modules at exit.
+# The console script leaves through os._exit (no teardown, so no atexit): the list is printed
+# there, or at exit when the process leaves another way.
 PROBE = (
-    "import atexit, runpy, sys; "
-    "atexit.register(lambda: print('MODULES', *sorted(sys.modules), file=sys.__stderr__)); "
+    "import atexit, os, runpy, sys; "
+    "show = lambda: print('MODULES', *sorted(sys.modules), file=sys.__stderr__, flush=True); "
+    "leave = os._exit; "
+    "os._exit = lambda code: (show(), leave(code)); "
+    "atexit.register(show); "
     "runpy.run_module('gitops_ci', run_name='__main__', alter_sys=True)"
 )
 COMMAND_MODULES = tuple(
