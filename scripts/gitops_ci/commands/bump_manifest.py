@@ -83,13 +83,7 @@ COMMAND = Command(
     handler=handle,
     # What bump_report (edit mode) and bump_writeback (commit, pr) write.
     outputs=(
-        ("changed", "true when a pin changed"),
-        ("files", "the infra files changed, one per line"),
-        ("changes", "each change (file, line, kind, old, new) as JSON"),
-        ("commit-sha", "commit and pr modes: the infra commit"),
-        ("pr-number", "pr mode: the pull request number"),
-        ("pr-url", "pr mode: the pull request URL"),
-        ("pr-operation", "pr mode: created, updated or none"),
+        *bump_options.WRITE_OUTPUTS,
         ("held", "commit and pr modes: images not pinned because the infra repo runs a newer build"),
     ),
 )

@@ -162,3 +162,15 @@ def _targets(values: Values) -> tuple[Target, ...]:
             fix="pass --image REPO --tag TAG [--digest sha256:HEX], or --set REPO=TAG[@sha256:HEX]",
         )
     return tuple(targets)
+
+
+# The outputs of a command that writes pins back (bump-manifest, promote), as action.yml lists them.
+WRITE_OUTPUTS = (
+    ("changed", "true when a pin changed"),
+    ("files", "the infra files changed, one per line"),
+    ("changes", "each change (file, line, kind, old, new) as JSON"),
+    ("commit-sha", "commit and pr modes: the infra commit"),
+    ("pr-number", "pr mode: the pull request number"),
+    ("pr-url", "pr mode: the pull request URL"),
+    ("pr-operation", "pr mode: created, updated or none"),
+)

@@ -190,13 +190,7 @@ COMMAND = Command(
     ),
     handler=handle,
     outputs=(
-        ("changed", "true when a pin changed"),
-        ("files", "the infra files changed, one per line"),
-        ("changes", "each change (file, line, kind, old, new) as JSON"),
-        ("commit-sha", "commit and pr modes: the infra commit"),
-        ("pr-number", "pr mode: the pull request number"),
-        ("pr-url", "pr mode: the pull request URL"),
-        ("pr-operation", "pr mode: created, updated or none"),
+        *bump_options.WRITE_OUTPUTS,
         (
             "promoted",
             "JSON list, one item per image promoted: image, from_ref, old, new, source_commit, "

@@ -112,14 +112,7 @@ def _local(ctx: Context, values: Values, scope: Scope, infra_dir: Path) -> int:
     plan = engine.plan(infra_dir, (target,), scope, values["on_invalid"])
     services = bump_options.edit_services(ctx)
     plan = render_check.check(infra_dir, plan, (target,), scope, values["render_check"], services)
-    result = writeback.Result(
-        plan.changed,
-        files=plan.files,
-        changes=plan.changes,
-        skipped=plan.skipped,
-        diff=message.unified_diff(plan.edits),
-        render=plan.render,
-    )
+    result = writeback.local_result(plan)
     if plan.changed and not values["dry_run"]:
         engine.apply(infra_dir, plan)
         git = Git(url="", token="", redactor=ctx.console.redactor, environ=ctx.environ, workdir=infra_dir)

@@ -28,7 +28,7 @@ from gitops_ci.engines.verify import core as verify
 from gitops_ci.engines.verify.model import Inputs as VerifyInputs
 from gitops_ci.engines.verify.model import Target as VerifyTarget
 from gitops_ci.engines.writeback import core as writeback
-from gitops_ci.engines.writeback import history, message
+from gitops_ci.engines.writeback import history
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import utc_time
 
@@ -117,14 +117,7 @@ def _edit(inputs: Inputs, services: Services) -> Result:
     plan = engine.run(
         edit, EditServices(services.redactor, services.environ, services.log, services.warn)
     ).plan
-    written = writeback.Result(
-        plan.changed,
-        files=plan.files,
-        changes=plan.changes,
-        skipped=plan.skipped,
-        diff=message.unified_diff(plan.edits),
-        render=plan.render,
-    )
+    written = writeback.local_result(plan)
     return result(found, written)
 
 

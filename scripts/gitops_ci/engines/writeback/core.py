@@ -359,6 +359,18 @@ def _trailers(inputs: Inputs) -> list[tuple[str, str]]:
     return message.trailers(inputs.targets, inputs.environment, inputs.source, inputs.extra_trailers)
 
 
+def local_result(plan: Plan) -> Result:
+    """The result of an edit made in a local checkout (nothing committed or pushed here)."""
+    return Result(
+        plan.changed,
+        files=plan.files,
+        changes=plan.changes,
+        skipped=plan.skipped,
+        diff=message.unified_diff(plan.edits),
+        render=plan.render,
+    )
+
+
 def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:
     head = git.rev_parse("HEAD")
     diff = message.unified_diff(plan.edits)
