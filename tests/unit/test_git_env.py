@@ -7,7 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from gitops_ci.doors.git import auth_env
+import pytest
+
+from gitops_ci.doors.git import auth_env, explain
 from testing.tools import require_tool
 
 
@@ -34,3 +36,23 @@ def test_the_token_is_a_header_for_that_host_only(tmp_path: Path) -> None:
     assert header.startswith("Authorization: Basic ")
     assert "tok3n-value" not in header  # base64 of x-access-token:TOKEN, never the raw value
     assert _config({**env, "GIT_CONFIG_KEY_0": "x.y", "GIT_CONFIG_VALUE_0": "z"}, tmp_path, "x.y") == "z"
+
+
+@pytest.mark.parametrize("port", ["34017", "40371", "14041", "403"])
+def test_a_port_that_holds_a_status_code_is_not_read_as_one(port: str) -> None:
+    url = f"http://127.0.0.1:{port}/acme/nowhere.git"
+    detail = f"remote: Repository not found.\nfatal: repository '{url}/' not found"
+    assert explain(detail, url).what == f"the infra repo {url} was not found"
+
+
+@pytest.mark.parametrize(
+    "detail, what",
+    [
+        ("fatal: unable to access 'URL': The requested URL returned error: 403", "may not read"),
+        ("fatal: unable to access 'URL': The requested URL returned error: 401", "was not accepted"),
+        ("fatal: unable to access 'URL': The requested URL returned error: 404", "was not found"),
+    ],
+)
+def test_status_codes_in_gits_words_still_count(detail: str, what: str) -> None:
+    url = "http://127.0.0.1:34017/acme/infra.git"
+    assert what in explain(detail.replace("URL", url + "/"), url).what

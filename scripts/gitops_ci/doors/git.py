@@ -9,6 +9,7 @@ the infra repo's host: never in the remote URL, never in `.git/config`, never in
 from __future__ import annotations
 
 import base64
+import re
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,8 +250,9 @@ class Git:
 
 
 def explain(detail: str, url: str, *, branch: str = "", pushing: bool = False) -> UserError:
-    """Turn git's failure text into what the user should do about it."""
-    low = detail.lower()
+    """Turn git's failure text into what the user should do about it. Status codes are read
+    as whole numbers, with every URL taken out first: a port such as :34017 is not a 401."""
+    low = re.sub(r"[a-z][a-z0-9+.-]*://\S+", "URL", detail.lower())
     where = f"the infra repo {url}"
     if "could not find remote branch" in low or ("remote branch" in low and "not found" in low):
         return UserError(
@@ -258,7 +260,7 @@ def explain(detail: str, url: str, *, branch: str = "", pushing: bool = False) -
             why=detail,
             fix="check --base-branch (or leave it out to use the repo's default branch)",
         )
-    if "403" in low or "permission" in low or "denied" in low:
+    if _code(403, low) or "permission" in low or "denied" in low:
         return UserError(
             f"the token may not {'push to' if pushing else 'read'} {where}",
             why=detail,
@@ -266,13 +268,13 @@ def explain(detail: str, url: str, *, branch: str = "", pushing: bool = False) -
             "workflow for GITHUB_TOKEN; for another repo use a GitHub App or fine-grained token with "
             "Contents: Read and write) and pass it as `token`",
         )
-    if "401" in low or "authentication failed" in low or "could not read username" in low:
+    if _code(401, low) or "authentication failed" in low or "could not read username" in low:
         return UserError(
             f"the token was not accepted by {where}",
             why=detail,
             fix="pass a valid token for the infra repo as `token` (INPUT_TOKEN or GITHUB_TOKEN)",
         )
-    if "not found" in low or "does not appear to be a git repository" in low or "404" in low:
+    if "not found" in low or "does not appear to be a git repository" in low or _code(404, low):
         return UserError(
             f"{where} was not found",
             why=detail,
@@ -285,3 +287,7 @@ def explain(detail: str, url: str, *, branch: str = "", pushing: bool = False) -
             fix="check the URL, GITHUB_SERVER_URL and the runner's network access",
         )
     return CommandError(f"git ({where})", 128, detail)
+
+
+def _code(status: int, text: str) -> bool:
+    return re.search(rf"(?<![\w.:]){status}(?![\w.])", text) is not None
