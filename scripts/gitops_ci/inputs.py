@@ -85,6 +85,29 @@ def parse_size(text: str, *, name: str = "value") -> int:
     return int(match.group(1)) * _UNITS[(match.group(2) or "").lower()]
 
 
+def deferred(module: str, grammar: str) -> Callable[..., Any]:
+    """The grammar `module.grammar`, imported when a value is parsed: an engine's own grammar (tag
+    rules, logins…) then costs nothing when `--help` only lists the options."""
+
+    def parse(text: str, *, name: str = "value") -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), grammar)(text, name=name)
+
+    return parse
+
+
+def deferred_choice(module: str, choices: str) -> Callable[..., str]:
+    """`parse_choice` of the tuple `module.choices`, imported when a value is parsed."""
+
+    def parse(text: str, *, name: str = "value") -> str:
+        import importlib
+
+        return parse_choice(tuple(getattr(importlib.import_module(module), choices)))(text, name=name)
+
+    return parse
+
+
 def parse_choice(choices: tuple[str, ...]) -> Callable[..., str]:
     def parse(text: str, *, name: str = "value") -> str:
         value = text.strip()

@@ -13,7 +13,7 @@ from gitops_ci.engines.build_push import builders
 from gitops_ci.engines.build_push.platforms import parse_platforms
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
-from gitops_ci.inputs import Option, parse_bool, parse_choice, parse_list, parse_map
+from gitops_ci.inputs import Option, deferred, parse_bool, parse_choice, parse_list, parse_map
 
 if TYPE_CHECKING:  # the engine loads when a build runs: `--help` needs the builders' names only
     from datetime import datetime
@@ -25,33 +25,6 @@ if TYPE_CHECKING:  # the engine loads when a build runs: `--help` needs the buil
     from gitops_ci.engines.build_push.login import Login
     from gitops_ci.engines.build_push.services import Services
     from gitops_ci.engines.build_push.spec import Secret
-    from gitops_ci.engines.build_push.tags import Rule
-
-
-# The grammars of the engine's own values: their modules (and the dataclasses in them) load when
-# a value is parsed, not when `--help` lists the options.
-def _parse_tags(text: str, *, name: str = "tags") -> tuple[Rule, ...]:
-    from gitops_ci.engines.build_push.tags import parse_rules
-
-    return parse_rules(text, name=name)
-
-
-def _parse_secrets(text: str, *, name: str = "secrets") -> tuple[Secret, ...]:
-    from gitops_ci.engines.build_push.spec import parse_secrets
-
-    return parse_secrets(text, name=name)
-
-
-def _parse_logins(text: str, *, name: str = "logins") -> tuple[Login, ...]:
-    from gitops_ci.engines.build_push.login import parse_logins
-
-    return parse_logins(text, name=name)
-
-
-def _parse_insecure(text: str, *, name: str = "insecure-registries") -> frozenset[str]:
-    from gitops_ci.engines.build_push.trust import parse_insecure
-
-    return parse_insecure(text, name=name)
 
 
 def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
@@ -224,7 +197,12 @@ COMMAND = Command(
             "registry host put in front of an image name that has none, e.g. ghcr.io "
             "(username/password log in to the first image's registry)",
         ),
-        Option("tags", "tag rules (metadata-action grammar), one per line", _parse_tags, "type=sha"),
+        Option(
+            "tags",
+            "tag rules (metadata-action grammar), one per line",
+            deferred("gitops_ci.engines.build_push.tags", "parse_rules"),
+            "type=sha",
+        ),
         Option(
             "latest",
             "add the latest tag: auto (highest release, or default branch), true or false",
@@ -250,7 +228,11 @@ COMMAND = Command(
             "KEY=VALUE build arguments, one per line (credential names, by word, are passed as secrets)",
             parse_map,
         ),
-        Option("secrets", "build secrets, ID=env:VARIABLE or ID=file:PATH, one per line", _parse_secrets),
+        Option(
+            "secrets",
+            "build secrets, ID=env:VARIABLE or ID=file:PATH, one per line",
+            deferred("gitops_ci.engines.build_push.spec", "parse_secrets"),
+        ),
         Option("labels", "extra OCI labels, KEY=VALUE per line", parse_map),
         Option("username", "registry user name (default: GITHUB_ACTOR)"),
         Option("password", "registry password or token", secret=True),
@@ -258,7 +240,10 @@ COMMAND = Command(
             "password-stdin", "read the password from standard input", parse_bool, "false", flag_only=True
         ),
         Option(
-            "logins", "more registry logins, HOST=USERNAME:PASSWORD, one per line", _parse_logins, secret=True
+            "logins",
+            "more registry logins, HOST=USERNAME:PASSWORD, one per line",
+            deferred("gitops_ci.engines.build_push.login", "parse_logins"),
+            secret=True,
         ),
         Option("push", "push the image", parse_bool, "true"),
         Option("pull", "always pull the base image", parse_bool, "false"),
@@ -276,7 +261,7 @@ COMMAND = Command(
             "registries (HOST[:PORT] as in the image name) whose TLS certificate is not verified and that "
             "may be reached over plain HTTP, as docker's insecure-registries; loopback registries may use "
             "plain HTTP too, but a loopback registry that speaks TLS must have a trusted certificate",
-            _parse_insecure,
+            deferred("gitops_ci.engines.build_push.trust", "parse_insecure"),
         ),
         JSON_OPTION,
     ),

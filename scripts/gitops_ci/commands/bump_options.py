@@ -11,6 +11,7 @@ from gitops_ci.doors.git import BOT_EMAIL, BOT_NAME
 from gitops_ci.engines.writeback import message
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import (
+    deferred_choice,
     Option,
     parse_bool,
     parse_choice,
@@ -23,13 +24,6 @@ from gitops_ci.inputs import (
 
 if TYPE_CHECKING:  # the edit engine's model loads when an input is parsed: `--help` needs none of it
     from gitops_ci.engines.bump.model import Inputs, Services, Target
-
-
-def _render_check(text: str, *, name: str = "value") -> str:
-    """One of the edit engine's render-check modes (`engines.bump.model.RENDER_CHECK_MODES`)."""
-    from gitops_ci.engines.bump.model import RENDER_CHECK_MODES
-
-    return parse_choice(RENDER_CHECK_MODES)(text, name=name)
 
 
 # Inputs that bump-manifest and rollback share, spelled once.
@@ -48,7 +42,7 @@ RENDER_CHECK_OPTION = Option(
     "render-check",
     "build each kustomization that includes a changed file before and after the edit, and refuse "
     "when an overlay still runs the old image: auto (when kustomize or kubectl is on PATH), true, false",
-    _render_check,
+    deferred_choice("gitops_ci.engines.bump.model", "RENDER_CHECK_MODES"),
     "auto",
 )
 MAX_FILE_SIZE_OPTION = Option(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import (
+    deferred_choice,
     Option,
     parse_bool,
     parse_choice,
@@ -32,13 +33,6 @@ if TYPE_CHECKING:  # the message model, the core and the HTTP door load when a m
     from gitops_ci.engines.notify.model import Inputs, RunInfo, Target
 
 DELIVERY_SECONDS = seconds(3600, positive=True)
-
-
-def _status(text: str, *, name: str = "value") -> str:
-    """One of the engine's job statuses (`engines.notify.model.STATUSES`)."""
-    from gitops_ci.engines.notify.model import STATUSES
-
-    return parse_choice(STATUSES)(text, name=name)
 
 
 def notify_inputs(ctx: Context, values: Values) -> Inputs:
@@ -184,7 +178,7 @@ COMMAND = Command(
         Option(
             "status",
             "job status (give it job.status): success, failure or cancelled",
-            _status,
+            deferred_choice("gitops_ci.engines.notify.model", "STATUSES"),
             "success",
         ),
         Option(

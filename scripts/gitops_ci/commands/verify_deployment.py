@@ -15,9 +15,9 @@ from typing import Any
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import (
+    deferred_choice,
     Option,
     parse_bool,
-    parse_choice,
     parse_full_sha,
     parse_http_url,
     parse_list,
@@ -28,13 +28,6 @@ from gitops_ci.secrets import userinfo_secrets
 WAIT_SECONDS = seconds(21600)
 SERVER_FIX = "set argocd-server to the Argo CD API's URL, e.g. https://argocd.example.com"
 TOKEN_FIX = "pass a token with `applications, get` as argocd-token from a secret"
-
-
-def _controller(text: str, *, name: str = "value") -> str:
-    """One of the controllers in `engines.verify.backends.BACKENDS`."""
-    from gitops_ci.engines.verify.backends import BACKENDS
-
-    return parse_choice(tuple(BACKENDS))(text, name=name)
 
 
 def required(values: Values, key: str, fix: str) -> Any:
@@ -149,7 +142,12 @@ COMMAND = Command(
             "a clone of the infra repo with history: a later commit that contains revision counts too "
             "(default: only revision itself)",
         ),
-        Option("controller", "the GitOps controller: argocd", _controller, "argocd"),
+        Option(
+            "controller",
+            "the GitOps controller: argocd",
+            deferred_choice("gitops_ci.engines.verify.backends", "BACKENDS"),
+            "argocd",
+        ),
         Option("timeout", "seconds to wait for all applications to be healthy", WAIT_SECONDS, "600"),
         Option("poll-interval", "seconds between two reads of an application", WAIT_SECONDS, "1"),
         Option(
