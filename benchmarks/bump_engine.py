@@ -45,6 +45,8 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from gitops_ci.commands import MODULES  # noqa: E402
+
 REPO = "ghcr.io/acme/platform-agent"
 NEEDLE = "platform-agent"
 ENVS = ("dev", "staging", "production")
@@ -245,16 +247,7 @@ def table(results: dict[str, dict[str, object]], files: int, services: int) -> s
 # -- whole processes, as a user pays for them ----------------------------------------------------
 
 CLI = str(Path(sys.executable).parent / "gitops-ci")
-COMMANDS = (
-    "quality-gate",
-    "build-and-push",
-    "bump-manifest",
-    "verify-deployment",
-    "notify",
-    "history",
-    "rollback",
-    "promote",
-)
+COMMANDS = tuple(MODULES)  # every command, in the order `--help` lists them
 # A real run's start before its work: inputs its first check refuses, after every input is read
 # (the defaults file included) and the command's handler has started.
 START_BEFORE_WORK = {

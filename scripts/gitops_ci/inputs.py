@@ -184,23 +184,20 @@ def parse_percent(text: str, *, name: str = "value") -> float | None:
 
 def parse_full_sha(text: str, *, name: str = "value") -> str:
     """A full commit SHA (40 hex, or 64 for SHA-256 repos), lower-cased; blank stays blank."""
-    value = text.strip().lower()
-    if value and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
-        raise UserError(
-            f"input {name!r}: {text.strip()!r} is not a full commit SHA",
-            fix="give the infra commit's full 40-character SHA, e.g. bump-manifest's commit-sha output",
-        )
-    return value
+    fix = "give the infra commit's full 40-character SHA, e.g. bump-manifest's commit-sha output"
+    return _sha(text, name, r"[0-9a-f]{40}|[0-9a-f]{64}", "a full commit SHA", fix)
 
 
 def parse_commit(text: str, *, name: str = "value") -> str:
     """A commit SHA, full or abbreviated (7 hex digits at least), lower-cased; blank stays blank."""
+    fix = "give the infra commit's SHA (7 to 40 hex digits), e.g. from `gitops-ci history`"
+    return _sha(text, name, r"[0-9a-f]{7,64}", "a commit SHA", fix)
+
+
+def _sha(text: str, name: str, pattern: str, what: str, fix: str) -> str:
     value = text.strip().lower()
-    if value and not re.fullmatch(r"[0-9a-f]{7,64}", value):
-        raise UserError(
-            f"input {name!r}: {text.strip()!r} is not a commit SHA",
-            fix="give the infra commit's SHA (7 to 40 hex digits), e.g. from `gitops-ci history`",
-        )
+    if value and not re.fullmatch(pattern, value):
+        raise UserError(f"input {name!r}: {text.strip()!r} is not {what}", fix=fix)
     return value
 
 
