@@ -69,6 +69,7 @@ def test_help_lists_the_four_commands() -> None:
         "history",
         "rollback",
         "promote",
+        "plan",
     }
 
 

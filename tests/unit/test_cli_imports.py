@@ -37,6 +37,7 @@ COMMAND_MODULES = tuple(
         "history",
         "rollback",
         "promote",
+        "plan",
     )
 )
 NETWORK = ("requests", "urllib3", "github", "gitops_ci.doors.http", "urllib.request", "http.client")
@@ -172,6 +173,7 @@ HELP_IMPORTS = {
         "gitops_ci.commands.bump_writeback",
         "gitops_ci.commands.verify_deployment",
     },
+    "plan": set(),
 }
 # Standard modules a start has no use for (network, hashing, temporary files, XML, processes,
 # threads, dates): each is a run's.

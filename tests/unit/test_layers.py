@@ -15,7 +15,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "scripts" / "gitops_ci"
 LAYERS = {"main": 4, "__main__": 4, "commands": 3, "engines": 2, "doors": 1}  # the rest: ground (0)
 # Engine → the engines it may call (their public functions, never a copy).
-ENGINE_USES = {"writeback": {"bump"}, "promote": {"bump", "writeback", "verify"}}
+ENGINE_USES = {
+    "writeback": {"bump"},
+    "promote": {"bump", "writeback", "verify"},
+    "plan": {"build_push"},  # an image name is checked as build-and-push checks it
+}
 # Where GITHUB_* / RUNNER_* are read: the run context; the runner door reads its own file commands.
 RUN_READERS = {"context.py", "doors/runner.py"}
 CREDENTIALS = {"GITHUB_TOKEN"}  # a token is an input's fallback, read where the input is

@@ -23,6 +23,7 @@ MODULES = {
     "history": "history",
     "rollback": "rollback",
     "promote": "promote",
+    "plan": "plan",
 }
 
 # The commands loaded so far (tests may register their own).

@@ -218,6 +218,14 @@ INPUTS: dict[str, frozenset[str]] = {
             "token",
         }
     ),
+    "plan": frozenset(
+        {
+            "all",
+            "base",
+            "head",
+            "services-file",
+        }
+    ),
 }
 SECRETS: frozenset[str] = frozenset(
     {

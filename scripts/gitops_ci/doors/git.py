@@ -248,6 +248,23 @@ class Git:
     def show_tree(self, ref: str) -> str:
         return self.rev_parse(f"{ref}^{{tree}}")
 
+    def toplevel(self) -> str | None:
+        """The root folder of the checkout the working directory is in; None outside one."""
+        result = self._git("rev-parse", "--show-toplevel", check=False)
+        return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits; None when they have none here (a shallow
+        clone, unrelated histories)."""
+        result = self._git("merge-base", one, other, check=False)
+        return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+    def name_status(self, base: str, head: str) -> str:
+        """`git diff --name-status -z -M` of two commits: NUL-separated, a status then its path
+        (a rename's `R<score>` then the old and the new path), never quoted."""
+        args = ("--name-status", "-z", "-M", "--no-relative", "--no-ext-diff", base, head, "--")
+        return self._git("diff", *args).stdout
+
 
 def explain(detail: str, url: str, *, branch: str = "", pushing: bool = False) -> UserError:
     """Turn git's failure text into what the user should do about it. Status codes are read
