@@ -231,6 +231,10 @@ def test_help_imports_only_what_declares_the_options(command: str, tmp_path: Pat
             ["notify", "--stage-outcomes", "build=maybe"],
             ("gitops_ci.engines.notify.core", "gitops_ci.engines.notify.message"),
         ),
+        (
+            ["plan", "--base", "--output=/tmp/x"],
+            ("gitops_ci.engines.plan.core", "gitops_ci.engines.plan.manifest"),
+        ),
         (  # a local rollback reads the checkout's history first
             ["rollback", "--image", "ghcr.io/acme/api", "--infra-dir", "nowhere"],
             ("gitops_ci.engines.bump.core", "gitops_ci.engines.writeback.core"),

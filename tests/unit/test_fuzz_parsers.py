@@ -2,7 +2,8 @@
 UserError (exit 1 with a message): never another exception (exit 2, a traceback), never a hang.
 
 The outside bytes: the fork's defaults file, the runner's event payload (as build-and-push,
-bump-manifest and notify each read it) and the infra repo's YAML files. Besides random input,
+bump-manifest, notify and plan each read it), the infra repo's YAML files and a monorepo's
+services file. Besides random input,
 each parser meets the shapes that broke real tools: alias bombs, deep nesting, duplicate
 keys, wrong types where objects are expected, bytes that are not UTF-8."""
 
@@ -23,6 +24,8 @@ from gitops_ci.engines.bump.edit import edit_file
 from gitops_ci.engines.bump.model import Scope, Target
 from gitops_ci.commands import bump_writeback, catalog, load_all
 from gitops_ci.commands import notify as notify_command
+from gitops_ci.commands import plan as plan_command
+from gitops_ci.engines.plan import manifest as services_manifest
 from gitops_ci.commands.base import Context
 from gitops_ci.context import RunContext
 from gitops_ci.errors import UserError
@@ -148,6 +151,7 @@ def _read_event_everywhere(path: Path) -> None:
     _outcome(lambda: bump_writeback.run_source(ctx, {"source_time": ""}))
     values = {**{o.dest: resolve(o, None, {}, {}).value for o in COMMANDS["notify"].options}}
     _outcome(lambda: notify_command.run_info(run, values))
+    _outcome(lambda: plan_command.event_of(run, needed=True))
 
 
 @FUZZ
@@ -230,3 +234,63 @@ def test_an_infra_file_of_any_shape_is_edited_skipped_or_refused_with_a_message(
 @pytest.mark.parametrize("text", ADVERSARIAL_YAML, ids=range(len(ADVERSARIAL_YAML)))
 def test_an_adversarial_infra_file_is_edited_skipped_or_refused_with_a_message(text: str) -> None:
     _outcome(lambda: _edit(text + f"\nimage: {IMAGE}:1.0\n"))
+
+
+# -- a monorepo's services file --------------------------------------------------------------------
+
+SERVICE_KEYS = [*services_manifest.SERVICE_KEYS, "paths", "bogus"]
+services_docs = st.fixed_dictionaries(
+    {},
+    optional={
+        "defaults": st.none()
+        | json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "registry": json_values | st.sampled_from(["ghcr.io/acme", "bad host!", ""]),
+                "gate": json_values
+                | st.dictionaries(st.sampled_from([*services_manifest.GATE_KEYS, "x"]), json_values),
+            },
+        ),
+        "services": json_values
+        | st.lists(
+            json_values
+            | st.dictionaries(
+                st.sampled_from(SERVICE_KEYS),
+                json_values | st.sampled_from(["api", ".", "services/api", "../x", "/abs", "[a", "!x", "**"]),
+                max_size=6,
+            ),
+            max_size=4,
+        ),
+        "bogus": json_values,
+    },
+)
+
+
+def _read_services(root: Path, data: bytes) -> None:
+    found = services_manifest.parse(data, root, "gitops-ci.services.yml")
+    for service in found.services:
+        service.selects("services/api/main.py")
+
+
+@FUZZ
+@given(doc=services_docs)
+def test_a_services_file_of_any_shape_is_read_or_refused_with_a_message(tmp_path: Path, doc: object) -> None:
+    (tmp_path / "services" / "api").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "services" / "api" / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    _outcome(lambda: _read_services(tmp_path, json.dumps(doc).encode()))
+
+
+@FUZZ
+@given(data=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+@example(data=b"services:\n  - name: \xff\xfe\n")
+@example(data=b"services:\n  - {name: api, context: ., image: a/b, paths: [!x]}\n")
+def test_a_services_file_of_any_bytes_is_read_or_refused_with_a_message(tmp_path: Path, data: bytes) -> None:
+    _outcome(lambda: _read_services(tmp_path, data))
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL_YAML, ids=range(len(ADVERSARIAL_YAML)))
+def test_an_adversarial_services_file_is_read_or_refused_with_a_message(tmp_path: Path, text: str) -> None:
+    _outcome(lambda: _read_services(tmp_path, (text + "services: [{name: a, context: .}]\n").encode()))
+    _outcome(lambda: _read_services(tmp_path, text.replace("all", "services").encode()))

@@ -39,7 +39,7 @@ def compile_pattern(text: str) -> Pattern:
         raise GlobError("the pattern is empty" + (" after `!`" if exclude else ""))
     if body.startswith("/"):
         raise GlobError("patterns are relative to the repository's root and do not start with `/`")
-    return Pattern(text, exclude, re.compile(_translate(body)))
+    return Pattern(text, exclude, re.compile(_translate(body), re.DOTALL))
 
 
 def _translate(body: str) -> str:
