@@ -4,6 +4,8 @@ filter pattern cheat sheet, `!` exclusions in order, escapes, and patterns that 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_ci.engines.plan import globs
 
@@ -122,3 +124,35 @@ def test_a_pattern_that_is_no_filter_pattern_is_refused_saying_why(pattern: str,
     with pytest.raises(globs.GlobError) as raised:
         globs.compile_pattern(pattern)
     assert message in str(raised.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pattern=st.text(alphabet="ab/.*?+[]-\\!", max_size=10),
+    paths=st.lists(st.text(alphabet="ab/.*?+[]\\!", max_size=10), max_size=10),
+)
+def test_every_path_a_pattern_matches_starts_with_its_prefix(pattern: str, paths: list[str]) -> None:
+    """The prefix lets a big diff's paths be passed over without a regex: it must never drop one."""
+    try:
+        compiled = globs.compile_pattern(pattern)
+    except globs.GlobError:
+        return
+    assert all(p.startswith(compiled.prefix) for p in paths if compiled.matches(p))
+    listed = (globs.compile_pattern("b/**"), compiled)
+    for path in paths:
+        deciding = [q for q in listed if q.matches(path)]
+        assert globs.Filter.of(listed).selects(path) is bool(deciding and not deciding[-1].exclude)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix"),
+    [
+        ("services/api/**", "services/api/"),
+        ("Octoc?at", "Octo"),
+        ("fo+", "f"),
+        ("a\\*b*", "a*b"),
+        ("**/x", ""),
+    ],
+)
+def test_a_patterns_prefix_is_its_literal_start(pattern: str, prefix: str) -> None:
+    assert globs.compile_pattern(pattern).prefix == prefix

@@ -27,6 +27,7 @@ class Pattern:
     text: str  # as written, `!` included
     exclude: bool
     regex: re.Pattern[str]
+    prefix: str = ""  # what every path it matches starts with (the literal text before a wildcard)
 
     def matches(self, path: str) -> bool:
         return self.regex.fullmatch(path) is not None
@@ -39,7 +40,27 @@ def compile_pattern(text: str) -> Pattern:
         raise GlobError("the pattern is empty" + (" after `!`" if exclude else ""))
     if body.startswith("/"):
         raise GlobError("patterns are relative to the repository's root and do not start with `/`")
-    return Pattern(text, exclude, re.compile(_translate(body), re.DOTALL))
+    return Pattern(text, exclude, re.compile(_translate(body), re.DOTALL), _prefix(body))
+
+
+def _prefix(body: str) -> str:
+    """The literal start of a pattern: up to its first wildcard or `[`, less a character that a
+    `?` or `+` after it makes optional or repeatable."""
+    out: list[str] = []
+    index = 0
+    while index < len(body) and body[index] not in "*[":
+        char = body[index]
+        if char in "?+":
+            out = out[:-1]
+            break
+        if char == "\\":
+            if index + 1 == len(body):
+                break
+            index += 1
+            char = body[index]
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def _translate(body: str) -> str:
@@ -111,9 +132,29 @@ def literal(path: str) -> str:
     return re.sub(r"([\\*?+\[!])", r"\\\1", path)
 
 
+@dataclass(frozen=True)
+class Filter:
+    """A `paths:` list: the last pattern that matches a path decides whether it is taken."""
+
+    patterns: tuple[Pattern, ...]
+    # Every path a pattern that includes can match starts with one of these (None: any path can):
+    # most paths of a big diff are passed over by one `startswith`, not a regex per pattern.
+    starts: tuple[str, ...] | None = None
+
+    @staticmethod
+    def of(patterns: tuple[Pattern, ...]) -> Filter:
+        starts = tuple(p.prefix for p in patterns if not p.exclude)
+        return Filter(patterns, None if "" in starts else starts)
+
+    def selects(self, path: str) -> bool:
+        if self.starts is not None and not path.startswith(self.starts):
+            return False
+        for pattern in reversed(self.patterns):
+            if pattern.matches(path):
+                return not pattern.exclude
+        return False
+
+
 def selects(patterns: tuple[Pattern, ...], path: str) -> bool:
-    """Whether the list takes `path`: the last pattern that matches it decides."""
-    for pattern in reversed(patterns):
-        if pattern.matches(path):
-            return not pattern.exclude
-    return False
+    """Whether the list `patterns` takes `path`."""
+    return Filter.of(patterns).selects(path)

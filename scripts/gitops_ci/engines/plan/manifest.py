@@ -53,7 +53,7 @@ class Service:
     paths: tuple[str, ...]  # the patterns as written, or the default
     gate: Mapping[str, str]  # every GATE_KEYS key; "" when unset
     line: int = 0
-    patterns: tuple[globs.Pattern, ...] = field(default=(), compare=False, repr=False)
+    filter: globs.Filter = field(default=globs.Filter(()), compare=False, repr=False)
 
     @property
     def file(self) -> str:
@@ -61,7 +61,7 @@ class Service:
         return posixpath.relpath(self.dockerfile, self.context)
 
     def selects(self, path: str) -> bool:
-        return globs.selects(self.patterns, path)
+        return self.filter.selects(path)
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,14 @@ class _Reader:
         if len(self.problems) > before or not (name and context and dockerfile and image):
             return None
         return Service(
-            name, context, dockerfile, image, tuple(p.text for p in patterns), gate, _line(node), patterns
+            name,
+            context,
+            dockerfile,
+            image,
+            tuple(p.text for p in patterns),
+            gate,
+            _line(node),
+            globs.Filter.of(patterns),
         )
 
     def name(self, keys: Mapping[str, tuple[Node, Node]], node: Node, index: int) -> str:
