@@ -330,14 +330,14 @@ CASES = [
     (
         REGISTRY + "services:\n" + API + "    gate: {tools: {a: b}}\n",
         6,
-        "`gate`.tools must be a single value, not a mapping",
+        "`gate.tools` must be a single value, not a mapping",
         "",
     ),
-    (REGISTRY + "services:\n" + API + "    gate: {tools: []}\n", 6, "`gate`.tools is an empty list", ""),
+    (REGISTRY + "services:\n" + API + "    gate: {tools: []}\n", 6, "`gate.tools` is an empty list", ""),
     (
         REGISTRY + "services:\n" + API + "    gate: {working-directory: services/nope}\n",
         6,
-        "working-directory does not exist",
+        "`gate.working-directory` does not exist",
         "folder",
     ),
     (

@@ -199,7 +199,9 @@ class _Reader:
             name = str(key.value)
             if name in found:
                 first = _line(found[name][0])
-                self.problem(key, f"{where}: `{name}` is given twice (first at line {first})", "keep one")
+                self.problem(
+                    key, f"{where}: `{_short(name)}` is given twice (first at line {first})", "keep one"
+                )
             elif name not in allowed:
                 self.problem(
                     key, f"{where}: unknown key `{_short(name)}`", "allowed keys: " + ", ".join(allowed)
@@ -240,12 +242,16 @@ class _Reader:
             registry = (self.text(keys["registry"][1], "`defaults.registry`") or "").rstrip("/").lower()
         gate: dict[str, str] = {}
         if "gate" in keys:
-            gate = self.gate(keys["gate"][1], "`defaults.gate`", shared=True)
+            gate = self.gate(keys["gate"][1], "", "defaults.gate")
         return registry, gate
 
-    def gate(self, node: Node, where: str, *, shared: bool = False) -> dict[str, str]:
+    def gate(self, node: Node, owner: str, label: str) -> dict[str, str]:
+        """The gate settings under `label` (`defaults.gate`, shared by every service, or a
+        service's `gate`); `owner` starts each message (`service `api`: `)."""
         if node.tag == _NULL:
             return {}
+        shared = label == "defaults.gate"
+        where = f"{owner}`{label}`"
         keys = self.mapping(node, where, GATE_KEYS)
         if keys is None:
             return {}
@@ -259,9 +265,9 @@ class _Reader:
                     "set it in a service's own `gate:`",
                 )
                 continue
-            given = self.gate_value(value, f"{where}.{name}")
+            given = self.gate_value(value, f"{owner}`{label}.{name}`")
             if given is not None and name == "working-directory":
-                given = self.repo_path(value, given, f"{where}.working-directory", "dir")
+                given = self.repo_path(value, given, f"{owner}`{label}.working-directory`", "dir")
             if given is not None:
                 settings[name] = given
         return settings
@@ -318,7 +324,7 @@ class _Reader:
         gate.update(shared_gate)
         gate["working-directory"] = context or ""
         if "gate" in keys:
-            gate.update(self.gate(keys["gate"][1], f"{where}: `gate`"))
+            gate.update(self.gate(keys["gate"][1], f"{where}: ", "gate"))
         if len(self.problems) > before or not (name and context and dockerfile and image):
             return None
         return Service(
