@@ -1,5 +1,6 @@
-"""The one place that speaks HTTP (requests): POST and GET with a bounded retry (`Http`), and a
-kept session for a client that speaks a protocol of many requests itself (`Client`).
+"""The one place that speaks HTTP: POST and GET with a bounded retry (`Http`, on requests), and
+kept connections for a client that speaks a protocol of many requests itself (`Client`, on the
+standard library's http.client).
 
 `Http`: 429 and 5xx are retried, honouring `Retry-After` (seconds or an HTTP date) or a JSON body's
 `retry_after` (Slack, Discord), with exponential backoff otherwise; all of it within one total
@@ -7,27 +8,36 @@ time bound, so a job never hangs on a slow or rate-limiting server. Other 4xx ar
 Failures come back as an `Outcome` whose reason never contains the URL (webhook URLs are
 secrets, and requests puts the URL in its exception texts).
 
-`Client`: one session (its connections kept between requests), urllib3's retry inside each request
-(`SessionRetry`), TLS verified as each request says; the reply is requests' own, and a failure
-raises `RequestFailed` around requests' exception, for the caller to explain.
+`Client`: one connection per server, kept between requests; the retry, redirects, TLS settings
+and failure texts of the requests session it replaced (see the class), so a run that only asks a
+registry a few questions (build-and-push reusing an image) never loads requests and urllib3
+(~70 ms). A reply is a `Response` read whole; a failure raises `RequestFailed`, for the caller to
+explain. With a proxy in the environment a request goes through requests, as before.
 
-requests is imported when a request is made, email.utils when a Retry-After gives an HTTP date;
-neither when the command starts.
+requests, http.client and ssl are imported when a request is made, email.utils when a
+Retry-After gives an HTTP date; none of them when the command starts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
+import os
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from gitops_ci.secrets import Redactor
 
 if TYPE_CHECKING:
+    import http.client
+    import socket
+    import ssl
+
     import requests
 
 BODY_TAIL = 300  # characters of a failed reply's body kept in the reason
@@ -162,30 +172,145 @@ class SessionRetry:
 
 
 class RequestFailed(Exception):
-    """A `Client` request got no reply: `error` is requests' exception (its text may hold the URL)."""
+    """A `Client` request got no reply. `error` says why: one of the failures below, or on the
+    proxied path requests' own exception (its text may hold the URL); `tls`: the failure was in
+    TLS (a handshake or a certificate), not in reaching the server."""
 
-    def __init__(self, error: BaseException) -> None:
+    def __init__(self, error: BaseException, tls: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
+        self.tls = tls
+
+
+class Failure(Exception):
+    """Why a `Client` request got no reply. The classes bear requests' names and the texts
+    urllib3's form (`HTTPSConnectionPool(host=…, port=…): Max retries exceeded with url: /v2/
+    (Caused by …)`): what a log said before the client spoke http.client, it says still."""
+
+
+class ConnectionError(Failure):  # noqa: A001 - requests' name, as users have read it
+    pass
+
+
+class ConnectTimeout(ConnectionError):
+    pass
+
+
+class SSLError(ConnectionError):
+    pass
+
+
+class RetryError(Failure):
+    pass
+
+
+class TooManyRedirects(Failure):
+    pass
+
+
+class InvalidURL(Failure):
+    pass
+
+
+class MissingSchema(InvalidURL):
+    pass
+
+
+class InvalidSchema(InvalidURL):
+    pass
+
+
+class InvalidHeader(Failure):
+    pass
+
+
+class ChunkedEncodingError(Failure):
+    pass
+
+
+class HTTPError(Exception):
+    """`Response.raise_for_status` on a 4xx or 5xx answer."""
+
+
+class Headers(Mapping[str, str]):
+    """A reply's headers, looked up in any case; a repeated header's values joined with ", "
+    (as requests and urllib3 join them)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._items: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in self._items:
+                name, value = self._items[key][0], f"{self._items[key][1]}, {value}"
+            self._items[key] = (name, value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A `Client` reply, its body read whole."""
+
+    status_code: int
+    headers: Headers
+    content: bytes
+    url: str
+    reason: str = ""
 
     @property
-    def tls(self) -> bool:
-        """The failure was in TLS (a handshake or a certificate), not in reaching the server."""
-        import requests
+    def ok(self) -> bool:
+        return self.status_code < 400
 
-        return isinstance(self.error, requests.exceptions.SSLError)
+    @property
+    def text(self) -> str:
+        """The body as text: the charset the reply names, else UTF-8; undecodable bytes replaced."""
+        charset = _charset(self.headers.get("Content-Type", ""))
+        try:
+            return self.content.decode(charset or "utf-8", errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON (UTF-8, -16 or -32, as JSON allows); ValueError when it is not."""
+        return json.loads(self.content)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            kind = "Client" if self.status_code < 500 else "Server"
+            raise HTTPError(f"{self.status_code} {kind} Error: {self.reason} for url: {self.url}")
 
 
 @dataclass
 class Client:
-    """One kept HTTP session for a caller that decides itself what each reply means (the
-    registry API client); `session` may be given (else it is made at the first request). The
-    session is requests' default one: it takes proxies (HTTPS_PROXY, NO_PROXY) from the process
-    environment, as the registry client always has."""
+    """One kept connection per origin for a caller that decides itself what each reply means
+    (the registry API client): http.client from the standard library, with the behaviour the
+    client had on requests' session — `SessionRetry` inside each request, redirects followed
+    (30 at most; `Authorization` dropped when one leaves the host, scheme or port, the body
+    when it turns the request into a GET), TLS verified as each request says (`verify`: True
+    for certifi's bundle or REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, a CA bundle file or directory,
+    or False), and urllib3's TLS settings (TLS 1.2 at least, the host name checked).
+
+    `environ` is the process environment (main passes it down; empty: none of it applies). With
+    a proxy named there (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY, any case) a request goes through
+    requests' default session as before, which applies the proxy and NO_PROXY from the process
+    environment exactly as it always has; `session` may be given for that path (else it is made
+    there). REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and SSLKEYLOGFILE are read from it as requests
+    and urllib3 read them."""
 
     retry: SessionRetry = field(default_factory=SessionRetry)
     timeout: float = 30.0  # connect and read timeout of one request
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     session: requests.Session | None = None
+    sleep: Callable[[float], None] = time.sleep
+    _links: dict[tuple[str, str, int, bool | str], _Link] = field(default_factory=dict, repr=False)
+    _contexts: dict[bool | str, ssl.SSLContext] = field(default_factory=dict, repr=False)
 
     def request(
         self,
@@ -197,16 +322,104 @@ class Client:
         params: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         verify: bool | str = True,
-    ) -> requests.Response:
-        """One request, redirects followed; `verify` is requests' (True, a CA bundle file, or
-        False: not verified, and urllib3's warning about it is not shown)."""
+    ) -> Response:
+        """One request, redirects followed."""
+        if _proxy_set(self.environ):
+            return self._proxied(method, url, headers, body, params, auth, verify)
+        fields = _request_headers(headers, auth)
+        url = _with_params(url, params)
+        for hop in itertools.count():
+            response = self._send(method, url, fields, body, verify)
+            location = _redirect_target(response)
+            if location is None:
+                return response
+            if hop >= MAX_REDIRECTS:
+                raise RequestFailed(TooManyRedirects(f"Exceeded {MAX_REDIRECTS} redirects."))
+            method, url, body = _redirected(response, location, method, url, fields, body)
+        raise AssertionError("unreachable: itertools.count does not end")
+
+    def _send(
+        self, method: str, url: str, fields: dict[str, str], body: bytes | None, verify: bool | str
+    ) -> Response:
+        """One URL with the retry: connection and read failures and the retried statuses are
+        tried again, `retry.total` times; a TLS failure is final at once."""
+        target = _Target.of(url)
+        link = self._link(target, verify)
+        errors = 0
+        while True:
+            try:
+                raw = link.exchange(method, target, {**fields, "Host": target.host_header}, body)
+            except _Broken as broken:
+                errors += 1
+                if broken.kind == "tls" or errors > self.retry.total:
+                    raise broken.failed(target) from None
+                self._back_off(errors)
+                continue
+            headers = Headers(raw.getheaders())
+            if not self._retries(method, raw.status, headers, errors):
+                return Response(raw.status, headers, link.body(raw, target), url, raw.reason)
+            link.drain(raw)
+            errors += 1
+            if errors > self.retry.total:
+                why = f"ResponseError('too many {raw.status} error responses')"
+                raise RequestFailed(RetryError(target.gave_up(why)))
+            self._wait(errors, headers)
+
+    def _retries(self, method: str, status: int, headers: Headers, errors: int) -> bool:
+        """urllib3's rule: a listed status, or 413/429/503 with a Retry-After while retries are left."""
+        if status in self.retry.statuses:
+            return True
+        left = self.retry.total - errors
+        return bool(left and headers.get("Retry-After") and status in RETRY_AFTER_STATUSES)
+
+    def _wait(self, errors: int, headers: Headers) -> None:
+        """Before a retried status: the Retry-After asked for, else the backoff."""
+        asked = headers.get("Retry-After")
+        seconds = _retry_after_seconds(asked) if asked is not None else None
+        if seconds:
+            self.sleep(seconds)
+        else:
+            self._back_off(errors)
+
+    def _back_off(self, errors: int) -> None:
+        """urllib3's backoff: none before the first retry, then `backoff` × 2ⁿ⁻¹ (at most 120 s)."""
+        if errors > 1:
+            self.sleep(min(BACKOFF_MAX, self.retry.backoff * 2 ** (errors - 1)))
+
+    def _link(self, target: _Target, verify: bool | str) -> _Link:
+        key = (target.scheme, target.host, target.port, verify)
+        if key not in self._links:
+            context: Callable[[], ssl.SSLContext] | None = None
+            if target.scheme == "https":
+                where = _ca_location(verify, self.environ) if verify is not False else ""  # before connecting
+                context = functools.partial(self._context, verify, where)  # loaded at the first handshake
+            self._links[key] = _Link(target, context, self.timeout)
+        return self._links[key]
+
+    def _context(self, verify: bool | str, where: str) -> ssl.SSLContext:
+        """The TLS settings urllib3 gives requests, with the CAs `verify` names (loaded once)."""
+        if verify not in self._contexts:
+            self._contexts[verify] = _tls_context(where, self.environ.get("SSLKEYLOGFILE", ""))
+        return self._contexts[verify]
+
+    def _proxied(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        auth: tuple[str, str] | None,
+        verify: bool | str,
+    ) -> Response:
+        """Through requests' default session, which takes the proxy and NO_PROXY from the environment."""
         import requests
 
         if self.session is None:
             self.session = new_session(self.retry)
         try:
             with quiet_when_unverified(verify):
-                return self.session.request(
+                reply = self.session.request(
                     method,
                     url,
                     headers=dict(headers) if headers is not None else None,
@@ -218,7 +431,384 @@ class Client:
                     allow_redirects=True,
                 )
         except requests.RequestException as exc:
-            raise RequestFailed(exc) from exc
+            raise RequestFailed(exc, tls=isinstance(exc, requests.exceptions.SSLError)) from exc
+        return Response(
+            reply.status_code, Headers(reply.headers.items()), reply.content, reply.url, reply.reason
+        )
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 30  # requests' bound
+RETRY_AFTER_STATUSES = frozenset({413, 429, 503})  # urllib3 retries these when they carry Retry-After
+RETRY_AFTER_MAX = 21600.0  # urllib3's bound on one Retry-After wait (seconds)
+BACKOFF_MAX = 120.0  # urllib3's bound on one backoff wait (seconds)
+PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+DEFAULT_HEADERS = {"Accept-Encoding": "identity", "Accept": "*/*", "Connection": "keep-alive"}
+_HEADER_NAME = re.compile(r"^[^:\s][^:\r\n]*$")
+_HEADER_VALUE = re.compile(r"^\S[^\r\n]*$|^$")
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"  # requests' requote_uri: what stays as it is
+
+
+def _proxy_set(environ: Mapping[str, str]) -> bool:
+    return any(value and name.lower() in PROXY_VARIABLES for name, value in environ.items())
+
+
+def _request_headers(headers: Mapping[str, str] | None, auth: tuple[str, str] | None) -> dict[str, str]:
+    """requests' defaults (no compression asked for: the body is read as it comes) under the
+    caller's headers, any case; `auth` as Basic. A value that would break the request line is
+    refused as requests refuses it (never quoting the value, which may be a token)."""
+    from gitops_ci import __version__
+
+    merged = {"User-Agent": f"gitops-ci/{__version__}", **DEFAULT_HEADERS}
+    if auth is not None:
+        merged["Authorization"] = basic_auth(*auth)
+    by_name = {name.lower(): (name, value) for name, value in merged.items()}
+    for name, value in (headers or {}).items():
+        if name.lower() != "authorization" or auth is None:  # `auth` wins, as in requests
+            by_name[name.lower()] = (name, value)
+    fields = dict(by_name.values())
+    for name, value in fields.items():
+        if not _HEADER_NAME.match(name) or not _HEADER_VALUE.match(value) or not _latin1(value):
+            raise RequestFailed(
+                InvalidHeader(
+                    f"Invalid leading whitespace, reserved character(s), "
+                    f"or return character(s) in the value of header {name!r}"
+                )
+            )
+    return fields
+
+
+def _latin1(value: str) -> bool:
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def basic_auth(username: str, password: str) -> str:
+    """HTTP Basic credentials, encoded as requests encodes them (Latin-1)."""
+    import base64
+
+    pair = username.encode("latin1") + b":" + password.encode("latin1")
+    return "Basic " + base64.b64encode(pair).strip().decode("ascii")
+
+
+def _with_params(url: str, params: Mapping[str, str] | None) -> str:
+    if not params:
+        return url
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = urlencode(list(params.items()), doseq=True)
+    return urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query else query))
+
+
+def _charset(content_type: str) -> str:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("'\"")
+    return ""
+
+
+def _retry_after_seconds(value: str) -> float:
+    """urllib3's reading of Retry-After: whole seconds or an HTTP date, at most 6 hours; any other
+    text fails the request, as it did there."""
+    if re.match(r"^\s*[0-9]+\s*$", value):
+        seconds = float(int(value))
+    else:
+        import email.utils
+
+        when = email.utils.parsedate_tz(value)
+        if when is None:
+            raise RequestFailed(InvalidHeader(f"Invalid Retry-After header: {value}"))
+        seconds = email.utils.mktime_tz(when) - time.time()
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX)
+
+
+def _redirect_target(response: Response) -> str | None:
+    """Where a redirect sends the request (requests reads the header as UTF-8), or None."""
+    location = response.headers.get("Location", "") if response.status_code in REDIRECTS else ""
+    if not location:
+        return None
+    try:
+        return location.encode("latin1").decode("utf8")
+    except UnicodeError:
+        return location
+
+
+def _redirected(
+    response: Response, location: str, method: str, url: str, fields: dict[str, str], body: bytes | None
+) -> tuple[str, str, bytes | None]:
+    """requests' way to follow a redirect: (method, URL, body) of the next request; `fields`
+    loses what the next request must not carry."""
+    from urllib.parse import urljoin, urlsplit
+
+    if location.startswith("//"):
+        location = f"{urlsplit(url).scheme}:{location}"
+    try:
+        target = (
+            _requote(location) if urlsplit(location).netloc else urljoin(response.url, _requote(location))
+        )
+    except ValueError as exc:
+        raise RequestFailed(InvalidURL(f"Invalid URL {location!r}: {exc}")) from None
+    status = response.status_code
+    if (status in (302, 303) and method != "HEAD") or (status == 301 and method == "POST"):
+        method = "GET"
+    if status not in (307, 308):
+        for name in [
+            key for key in fields if key.lower() in ("content-length", "content-type", "transfer-encoding")
+        ]:
+            del fields[name]
+        body = None
+    if _strips_auth(url, target):
+        for name in [key for key in fields if key.lower() == "authorization"]:
+            del fields[name]
+    return method, target, body
+
+
+def _strips_auth(old: str, new: str) -> bool:
+    """requests' should_strip_auth: credentials go only where they came from (an upgrade from
+    http:80 to https:443 on the same host keeps them)."""
+    from urllib.parse import urlsplit
+
+    before, after = urlsplit(old), urlsplit(new)
+    try:
+        old_port, new_port = before.port, after.port
+    except ValueError:
+        return True
+    if before.hostname != after.hostname:
+        return True
+    if (
+        before.scheme == "http"
+        and old_port in (80, None)
+        and after.scheme == "https"
+        and new_port in (443, None)
+    ):
+        return False
+    default = ({"http": 80, "https": 443}.get(before.scheme), None)
+    if before.scheme == after.scheme and old_port in default and new_port in default:
+        return False
+    return old_port != new_port or before.scheme != after.scheme
+
+
+def _requote(url: str) -> str:
+    from urllib.parse import quote
+
+    return quote(url, safe=_URI_SAFE)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A request URL as the connection needs it."""
+
+    scheme: str
+    host: str  # as the socket and TLS need it: no brackets, IDNA-encoded
+    port: int
+    path: str  # path and query: what the request line names
+    host_header: str
+
+    @classmethod
+    def of(cls, url: str) -> _Target:
+        """requests' checks of a URL, with its messages."""
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError as exc:
+            raise RequestFailed(InvalidURL(f"Invalid URL {url!r}: {exc}")) from None
+        scheme = parts.scheme.lower()
+        if not scheme:
+            raise RequestFailed(
+                MissingSchema(f"Invalid URL {url!r}: No scheme supplied. Perhaps you meant https://{url}?")
+            )
+        if scheme not in ("http", "https"):
+            raise RequestFailed(InvalidSchema(f"No connection adapters were found for {url!r}"))
+        if not parts.hostname:
+            raise RequestFailed(InvalidURL(f"Invalid URL {url!r}: No host supplied"))
+        host = _ascii_host(parts.hostname, url)
+        default = 443 if scheme == "https" else 80
+        named = f"[{host}]" if ":" in host else host
+        path = _requote(parts.path or "/") + (f"?{_requote(parts.query)}" if parts.query else "")
+        port = port or default
+        return cls(scheme, host, port, path, named if port == default else f"{named}:{port}")
+
+    def pool(self) -> str:
+        return f"{self.scheme.upper()}ConnectionPool(host={self.host!r}, port={self.port})"
+
+    def gave_up(self, why: str) -> str:
+        return f"{self.pool()}: Max retries exceeded with url: {self.path} (Caused by {why})"
+
+
+def _ascii_host(host: str, url: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise RequestFailed(InvalidURL(f"Invalid URL {url!r}: URL has an invalid label.")) from None
+
+
+class _Broken(Exception):
+    """One attempt failed before a reply: `kind` is how urllib3 counts it (connect, read, tls)."""
+
+    def __init__(self, kind: str, why: str, cause: BaseException, timeout: bool = False) -> None:
+        super().__init__(why)
+        self.kind, self.why, self.cause, self.timeout = kind, why, cause, timeout
+
+    def failed(self, target: _Target) -> RequestFailed:
+        """What the caller is told once the retries are spent (requests' classes)."""
+        kind = SSLError if self.kind == "tls" else ConnectTimeout if self.timeout else ConnectionError
+        error = kind(target.gave_up(self.why))
+        error.__cause__ = self.cause  # the certificate verification error, for the caller's message
+        return RequestFailed(error, tls=self.kind == "tls")
+
+
+class _Link:
+    """The kept connection to one origin: opened when there is none or the server closed it."""
+
+    def __init__(self, target: _Target, context: Callable[[], ssl.SSLContext] | None, timeout: float) -> None:
+        import http.client
+
+        self.conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        self.context, self.timeout = context, timeout
+
+    def exchange(
+        self, method: str, target: _Target, fields: dict[str, str], body: bytes | None
+    ) -> http.client.HTTPResponse:
+        """Send the request and read the reply's status and headers."""
+        import http.client
+
+        if self.conn.sock is not None and _dropped(self.conn.sock):
+            self.conn.close()
+        if self.conn.sock is None:
+            self.conn.sock = self._open(target)
+        try:
+            self.conn.request(method, target.path, body=body, headers=fields)
+            return self.conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:  # ssl.SSLError and TimeoutError are OSErrors
+            self.conn.close()
+            raise _attempt_failed(exc, target, self.timeout) from None
+
+    def _open(self, target: _Target) -> socket.socket:
+        import socket
+
+        try:
+            sock = socket.create_connection((target.host, target.port), timeout=self.timeout)
+        except TimeoutError as exc:
+            why = f"Connection to {target.host} timed out. (connect timeout={self.timeout:g})"
+            raise _Broken("connect", f"ConnectTimeoutError({why!r})", exc, timeout=True) from None
+        except socket.gaierror as exc:
+            why = f"Failed to resolve {target.host!r} ({exc})"
+            raise _Broken("connect", f"NameResolutionError({why!r})", exc) from None
+        except OSError as exc:
+            why = f"Failed to establish a new connection: {exc}"
+            raise _Broken("connect", f"NewConnectionError({why!r})", exc) from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.context is None:
+            return sock
+        try:
+            return self.context().wrap_socket(sock, server_hostname=target.host)
+        except OSError as exc:  # ssl.SSLError is one
+            sock.close()
+            raise _attempt_failed(exc, target, self.timeout) from None
+        except BaseException:
+            sock.close()
+            raise
+
+    def body(self, raw: http.client.HTTPResponse, target: _Target) -> bytes:
+        """The whole body (not retried, as requests reads it after urllib3's retry)."""
+        import http.client
+        import ssl
+
+        try:
+            return raw.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.conn.close()
+            if isinstance(exc, ssl.SSLError) and not isinstance(exc, TimeoutError):
+                raise RequestFailed(SSLError(f"{exc!r}"), tls=True) from exc
+            if isinstance(exc, TimeoutError):
+                raise RequestFailed(ConnectionError(f"{target.pool()}: Read timed out.")) from exc
+            raise RequestFailed(ChunkedEncodingError(f"('Connection broken: {exc!r}', {exc!r})")) from exc
+
+    def drain(self, raw: http.client.HTTPResponse) -> None:
+        """Read a reply that is to be retried, so the connection can carry the next one."""
+        import http.client
+
+        try:
+            raw.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+
+
+def _attempt_failed(exc: BaseException, target: _Target, timeout: float) -> _Broken:
+    """urllib3's reading of a failure after the connection was made: a timeout and a broken
+    connection are read errors (retried), any other TLS error is final."""
+    import ssl
+
+    if isinstance(exc, TimeoutError) or (isinstance(exc, ssl.SSLError) and "timed out" in str(exc)):
+        why = f"{target.pool()}: Read timed out. (read timeout={timeout:g})"
+        return _Broken("read", f"ReadTimeoutError({why!r})", exc)
+    if isinstance(exc, ssl.SSLError):
+        return _Broken("tls", f"SSLError({exc!r})", exc)
+    return _Broken("read", f"ProtocolError('Connection aborted.', {exc!r})", exc)
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """The server closed a kept connection (or sent what nobody asked for): it is not reused."""
+    import select
+
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
+
+
+def _tls_context(where: str, keylog: str = "") -> ssl.SSLContext:
+    """urllib3's `create_urllib3_context` as requests uses it, trusting the CA bundle file or
+    directory `where` ("": nothing is verified); `keylog`: urllib3's SSLKEYLOGFILE."""
+    import ssl
+    import sys
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.options |= ssl.OP_NO_SSLv2 | ssl.OP_NO_SSLv3 | ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
+    if sys.version_info >= (3, 13):
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+    context.post_handshake_auth = True
+    context.hostname_checks_common_name = False
+    if keylog:
+        context.keylog_filename = os.path.expandvars(keylog)
+    context.set_alpn_protocols(["http/1.1"])
+    if not where:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        if os.path.isdir(where):
+            context.load_verify_locations(capath=where)
+        else:
+            context.load_verify_locations(cafile=where)
+    except OSError as exc:
+        raise _Broken("tls", f"SSLError({exc!r})", exc) from None
+    return context
+
+
+def _ca_location(verify: bool | str, environ: Mapping[str, str]) -> str:
+    """requests' choice: the bundle named, else REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else certifi's."""
+    where = verify if isinstance(verify, str) else ""
+    if not where:
+        where = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or ""
+    if not where:
+        import certifi
+
+        where = certifi.where()
+    if not os.path.exists(where):
+        raise OSError(f"Could not find a suitable TLS CA certificate bundle, invalid path: {where}")
+    return where
 
 
 def new_session(retry: SessionRetry | None = None) -> requests.Session:

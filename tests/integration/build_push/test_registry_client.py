@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from gitops_ci.engines.build_push.login import Login
-from gitops_ci.engines.build_push.oci import RegistryClient
+from gitops_ci.engines.build_push.oci import Manifest, RegistryClient
 from gitops_ci.engines.build_push.trust import HostTrust, Trust
 from gitops_ci.engines.build_push.verify import Registries
 from gitops_ci.errors import UserError
@@ -39,11 +39,13 @@ class TokenRegistry(BaseHTTPRequestHandler):
     token_requests: list[dict[str, list[str]]] = []
     tags: dict[str, bytes] = {}
     put_types: list[str] = []
+    seen: list[tuple[str, str]] = []  # (method, path) of every request
 
     def log_message(self, format: str, *args: object) -> None:
         return None
 
     def do_GET(self) -> None:  # noqa: N802
+        TokenRegistry.seen.append(("GET", self.path))
         url = urlparse(self.path)
         if url.path == "/token":
             return self._token(parse_qs(url.query))
@@ -58,6 +60,7 @@ class TokenRegistry(BaseHTTPRequestHandler):
         self._reply(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', {})
 
     def do_PUT(self) -> None:  # noqa: N802
+        TokenRegistry.seen.append(("PUT", self.path))
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.headers.get("Authorization") != f"Bearer {PUSH_TOKEN}":
             return self._challenge("pull,push")
@@ -119,6 +122,7 @@ def serve(handler: type[TokenRegistry], context: ssl.SSLContext | None = None) -
     TokenRegistry.token_requests.clear()
     TokenRegistry.tags.clear()
     TokenRegistry.put_types.clear()
+    TokenRegistry.seen.clear()
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
@@ -160,6 +164,26 @@ def test_tag_puts_the_same_manifest_bytes_under_the_new_tag_with_a_push_token(ho
     assert scopes == [["repository:acme/app:pull"], ["repository:acme/app:pull,push"]]
     manifest = client.manifest("acme/app", "2.0")
     assert manifest is not None and manifest.digest == DIGEST
+
+
+def test_a_manifest_read_by_its_tag_gets_another_tag_without_being_read_again(host: str) -> None:
+    client = RegistryClient(host, USER, PASSWORD, trust=PLAIN)
+    assert client.image_config("acme/app", "1.0") is None  # the fake's manifest names no config blob
+    TokenRegistry.seen.clear()
+    assert client.tag("acme/app", DIGEST, "2.0") == DIGEST
+    assert TokenRegistry.tags == {"2.0": MANIFEST} and TokenRegistry.put_types == [OCI_MANIFEST]
+    assert [path for method, path in TokenRegistry.seen if method == "GET" and "/manifests/" in path] == []
+    assert client.tag("acme/app", DIGEST, "3.0") == DIGEST and TokenRegistry.tags["3.0"] == MANIFEST
+
+
+def test_verify_does_not_ask_again_for_a_tag_the_run_just_read(host: str) -> None:
+    registries = Registries((Login(host, USER, PASSWORD),), frozenset(), Trust())
+    read = Manifest(DIGEST, 7)
+    ref = f"{host}/acme/app:9.9"  # not in the registry: asked, it would not land
+    assert registries.verify_pushed({ref: DIGEST}, {ref: read}) == read
+    assert not any(path.endswith("/9.9") for _, path in TokenRegistry.seen)
+    with pytest.raises(UserError, match="did not land"):
+        registries.verify_pushed({ref: DIGEST})
 
 
 def test_tag_is_none_when_the_registry_refuses_the_put_or_lacks_the_manifest(host: str) -> None:

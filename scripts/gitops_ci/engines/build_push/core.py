@@ -6,6 +6,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from gitops_ci.engines.build_push import builders, tags
@@ -85,7 +86,9 @@ def run(inputs: Inputs, services: Services) -> Result:
     labels = {**labels, LABEL: key}
     spec, moved = make_spec(inputs, refs, labels)
     services = with_env(services, secret_env(inputs.build_args))
-    registries = Registries(inputs.logins, inputs.insecure, services.trust, services.http)
+    registries = Registries(
+        inputs.logins, inputs.insecure, services.trust, partial(services.http, services.env)
+    )
     registries.check(refs if inputs.push else ())
     start = services.clock()
     result = Result(
@@ -161,7 +164,7 @@ def _reuse(
     by_repository: dict[str, list[str]] = {}
     for ref in refs:
         by_repository.setdefault(ref.rpartition(":")[0], []).append(ref)
-    found: dict[str, tuple[str, str, dict[str, str]]] = {}  # repository → (ref, digest, labels)
+    found: dict[str, tuple[str, Manifest, dict[str, str]]] = {}  # repository → (ref, manifest, labels)
     for repository, repository_refs in by_repository.items():
         hit = next(
             ((ref, *built) for ref in repository_refs if (built := registries.built(ref, LABEL, key))), None
@@ -172,15 +175,15 @@ def _reuse(
         found[repository] = hit
     pushed: dict[str, str] = {}
     for ref in refs:
-        source, digest, _ = found[ref.rpartition(":")[0]]
-        tagged = digest if ref == source else registries.tag(ref, digest)
+        source, image, _ = found[ref.rpartition(":")[0]]
+        tagged = image.digest if ref == source else registries.tag(ref, image.digest)
         if tagged is None:
             services.log(f"building: {ref} could not be tagged in the registry")
             return None
         if ref != source:
             services.log(f"{ref}: tagged in the registry (the reused image, {tagged})")
         pushed[ref] = tagged
-    manifest = registries.verify_pushed(pushed)
+    manifest = registries.verify_pushed(pushed, {source: image for source, image, _ in found.values()})
     first, _, labels = next(iter(found.values()))
     services.log(
         f"reused {first.rpartition(':')[0]}@{manifest.digest}: the registry already holds an image built "

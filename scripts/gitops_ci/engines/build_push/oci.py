@@ -9,21 +9,18 @@ Every request goes through `doors.http.Client`; the challenges are answered here
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from urllib.parse import urlparse
 
-from gitops_ci.doors.http import Client, RequestFailed
+from gitops_ci.doors.http import Client, RequestFailed, Response, basic_auth
 from gitops_ci.engines.build_push.trust import HostTrust, untrusted
 from gitops_ci.errors import UserError
 
 if TYPE_CHECKING:
     import ssl
-
-    import requests
 
 ACCEPT = ", ".join(
     [
@@ -48,9 +45,10 @@ class Manifest:
     size: int  # the manifest's config and layers, compressed: what a pull downloads
 
 
-def session() -> Client:
-    """A new HTTP session for one registry host: its connection kept for the run's requests."""
-    return Client(timeout=TIMEOUT)
+def session(environ: Mapping[str, str] | None = None) -> Client:
+    """A new HTTP session for one registry host: its connection kept for the run's requests;
+    `environ` is the process environment (its proxy and CA variables)."""
+    return Client(timeout=TIMEOUT, environ=environ or {})
 
 
 @dataclass
@@ -63,6 +61,8 @@ class RegistryClient:
     trust: HostTrust = field(default_factory=HostTrust)
     http: Client = field(default_factory=lambda: session())
     _token: str = field(default="", repr=False)
+    # Manifests read in this run whose bytes match their digest: (repository, digest) → (media type, bytes).
+    _manifests: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict, repr=False)
     _scheme: str = ""  # "https" or "http": decided by the first request
 
     @property
@@ -96,7 +96,7 @@ class RegistryClient:
         self._registry_answer(response, (200,))
         return ""
 
-    def _registry_answer(self, response: requests.Response, expected: tuple[int, ...]) -> None:
+    def _registry_answer(self, response: Response, expected: tuple[int, ...]) -> None:
         """`GET /v2/` answered as a registry does, or a clear error."""
         if response.status_code not in expected:
             raise UserError(
@@ -110,9 +110,7 @@ class RegistryClient:
         response = self._found(repository, f"manifests/{tag}", {"Accept": ACCEPT})
         if response is None:
             return None
-        body = response.content
-        digest = response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
-        return Manifest(digest, _size(response))
+        return Manifest(_digest(response), _size(response))
 
     def tag(self, repository: str, digest: str, tag: str) -> str | None:
         """Point `tag` at the manifest `digest` already in `repository`, as `crane tag` does: the
@@ -120,25 +118,31 @@ class RegistryClient:
         change. Returns the digest the registry reports, or None when it will not take the PUT
         (the caller then pushes the tag the ordinary way)."""
         url = f"{self.base}/v2/{repository}/manifests/"
-        source = self._request("GET", url + digest, repository, {"Accept": ACCEPT})
-        media_type = source.headers.get("Content-Type", "")
-        if source.status_code != 200 or not media_type:
+        known = self._manifests.get((repository, digest))
+        if known is None:
+            source = self._request("GET", url + digest, repository, {"Accept": ACCEPT})
+            known = (source.headers.get("Content-Type", ""), source.content)
+            if source.status_code != 200:
+                return None
+        media_type, content = known
+        if not media_type:
             return None
-        put = self._request("PUT", url + tag, repository, {"Content-Type": media_type}, source.content)
+        put = self._request("PUT", url + tag, repository, {"Content-Type": media_type}, content)
         if put.status_code not in (200, 201):
             return None
-        return (
-            put.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(source.content).hexdigest()
-        )
+        return put.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(content).hexdigest()
 
-    def image_config(self, repository: str, tag: str) -> tuple[str, dict[str, Any]] | None:
-        """(the tag's manifest digest, its image config), or None when the registry does not have
-        the tag or it is not an image. For an index, the config of its first image (labels are
-        the same on every platform; attestation entries, platform unknown/unknown, are skipped)."""
-        found = self._json(repository, f"manifests/{tag}", {"Accept": ACCEPT})
-        if found is None:
+    def image_config(self, repository: str, tag: str) -> tuple[Manifest, dict[str, Any]] | None:
+        """(the tag's manifest, its image config), or None when the registry does not have the
+        tag or it is not an image. For an index, the config of its first image (labels are the
+        same on every platform; attestation entries, platform unknown/unknown, are skipped).
+        The tag's manifest bytes are kept, so that `tag` can add a tag to it without reading it again."""
+        response = self._found(repository, f"manifests/{tag}", {"Accept": ACCEPT})
+        manifest = _object(response) if response is not None else None
+        if response is None or manifest is None:
             return None
-        digest, manifest = found
+        found = Manifest(_digest(response), _size(response))
+        self._keep(repository, found.digest, response)
         entries = manifest.get("manifests")
         children = [
             entry
@@ -155,7 +159,13 @@ class RegistryClient:
         if not isinstance(config, str) or not _DIGEST.fullmatch(config):
             return None
         blob = self._json(repository, f"blobs/{config}", {})
-        return (digest, blob[1]) if blob else None
+        return (found, blob[1]) if blob else None
+
+    def _keep(self, repository: str, digest: str, response: Response) -> None:
+        """Remember a manifest whose bytes are the digest's (and say their media type) for `tag`."""
+        media_type = response.headers.get("Content-Type", "")
+        if media_type and digest == "sha256:" + hashlib.sha256(response.content).hexdigest():
+            self._manifests[(repository, digest)] = (media_type, response.content)
 
     def _json(self, repository: str, path: str, headers: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
         """GET /v2/REPOSITORY/PATH as a JSON object with its digest; None on 404 or a body that
@@ -166,13 +176,9 @@ class RegistryClient:
         data = _object(response)
         if data is None:
             return None
-        digest = (
-            response.headers.get("Docker-Content-Digest")
-            or "sha256:" + hashlib.sha256(response.content).hexdigest()
-        )
-        return digest, data
+        return _digest(response), data
 
-    def _found(self, repository: str, path: str, headers: dict[str, str]) -> requests.Response | None:
+    def _found(self, repository: str, path: str, headers: dict[str, str]) -> Response | None:
         """GET /v2/REPOSITORY/PATH answered 200, or None on 404; any other answer is an error."""
         response = self._request("GET", f"{self.base}/v2/{repository}/{path}", repository, headers)
         if response.status_code == 404:
@@ -187,7 +193,7 @@ class RegistryClient:
 
     def _request(
         self, method: str, url: str, repository: str, headers: dict[str, str], body: bytes | None = None
-    ) -> requests.Response:
+    ) -> Response:
         response = self._send(method, url, self._auth(headers), body)
         if response.status_code == 401:
             self._answer(response.headers.get("WWW-Authenticate", ""), repository)
@@ -208,7 +214,7 @@ class RegistryClient:
     def _answer(self, challenge: str, repository: str) -> None:
         scheme, _, rest = challenge.partition(" ")
         if scheme.lower() == "basic":
-            self._token = _basic(self.username, self.password)
+            self._token = basic_auth(self.username, self.password)
         elif scheme.lower() == "bearer":
             self._token = "Bearer " + self._bearer(dict(_PARAM.findall(rest)), repository)
 
@@ -239,7 +245,7 @@ class RegistryClient:
             )
         return str(token)
 
-    def _v2(self, headers: dict[str, str]) -> requests.Response:
+    def _v2(self, headers: dict[str, str]) -> Response:
         """`GET /v2/`; as the first request to the host it decides the scheme, HTTPS first."""
         if self._scheme:
             return self._send("GET", f"{self.base}/v2/", headers)
@@ -250,7 +256,7 @@ class RegistryClient:
         self._scheme = "https"
         return response
 
-    def _fall_back(self, refused: RequestFailed, headers: dict[str, str]) -> requests.Response:
+    def _fall_back(self, refused: RequestFailed, headers: dict[str, str]) -> Response:
         """HTTPS failed: plain HTTP where allowed, unless the host speaks TLS and its certificate
         was refused (plain HTTP would only hide that)."""
         if _verification_error(refused.error) is not None:
@@ -265,9 +271,7 @@ class RegistryClient:
         self._scheme = "http"
         return response
 
-    def _send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
-    ) -> requests.Response:
+    def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None = None) -> Response:
         try:
             return self._exchange(method, url, headers, body)
         except RequestFailed as failed:
@@ -275,17 +279,19 @@ class RegistryClient:
 
     def _exchange(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None = None
-    ) -> requests.Response:
+    ) -> Response:
         return self.http.request(method, url, headers=headers, body=body, verify=self.trust.verify)
 
 
-def _basic(username: str, password: str) -> str:
-    """The answer to a Basic challenge (encoded as requests encodes it: Latin-1)."""
-    pair = username.encode("latin1") + b":" + password.encode("latin1")
-    return "Basic " + base64.b64encode(pair).strip().decode("ascii")
+def _digest(response: Response) -> str:
+    """The digest the registry gives for the body it sent, else the body's own."""
+    return (
+        response.headers.get("Docker-Content-Digest")
+        or "sha256:" + hashlib.sha256(response.content).hexdigest()
+    )
 
 
-def _object(response: requests.Response) -> dict[str, Any] | None:
+def _object(response: Response) -> dict[str, Any] | None:
     """The body as a JSON object; None for anything else (a registry's answer is outside input)."""
     try:
         data = response.json()
@@ -298,7 +304,7 @@ def _mapping(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _size(response: requests.Response) -> int:
+def _size(response: Response) -> int:
     data = _object(response) or {}
     layers = data.get("layers")
     parts = [data.get("config"), *(layers if isinstance(layers, list) else [])]

@@ -34,7 +34,9 @@ class Services:
     clock: Callable[[], float] = time.monotonic
     trust: Trust = Trust()  # where registry certificates are trusted from
     timeout: float | None = None
-    http: Callable[[], Client] = oci.session  # a new HTTP session, one per registry host
+    http: Callable[[Mapping[str, str]], Client] = (
+        oci.session
+    )  # a new HTTP session (one per registry host) for env
 
     def run(
         self, args: Sequence[str], *, stdin: str | None = None, check: bool = True, fix: str = ""

@@ -76,25 +76,28 @@ class Registries:
         host, path, tag = split_ref(ref)
         return self.client(host).tag(path, digest, tag)
 
-    def built(self, ref: str, label: str, key: str) -> tuple[str, dict[str, str]] | None:
-        """(digest, labels) of the image `ref` points to when its label `label` is `key`, else None."""
+    def built(self, ref: str, label: str, key: str) -> tuple[Manifest, dict[str, str]] | None:
+        """(manifest, labels) of the image `ref` points to when its label `label` is `key`, else None."""
         host, path, tag = split_ref(ref)
         found = self.client(host).image_config(path, tag)
         if found is None:
             return None
-        digest, config = found
+        manifest, config = found
         labels = (config.get("config") or {}).get("Labels") or {}
         if not isinstance(labels, dict) or labels.get(label) != key:
             return None
-        return digest, {str(name): str(value) for name, value in labels.items()}
+        return manifest, {str(name): str(value) for name, value in labels.items()}
 
-    def verify_pushed(self, pushed: Mapping[str, str]) -> Manifest:
+    def verify_pushed(
+        self, pushed: Mapping[str, str], read: Mapping[str, Manifest] | None = None
+    ) -> Manifest:
         """Every ref → the digest its push reported; return the first ref's manifest as the
-        registry has it."""
+        registry has it. `read`: refs this run has just read from the registry and did not push
+        (a reused image's own tag), with what it read; they are not asked for again."""
         found: list[Manifest] = []
         for ref, expected in pushed.items():
             host, path, tag = split_ref(ref)
-            manifest = self.client(host).manifest(path, tag)
+            manifest = (read or {}).get(ref) or self.client(host).manifest(path, tag)
             _check(ref, expected, manifest)
             assert manifest is not None
             found.append(manifest)
