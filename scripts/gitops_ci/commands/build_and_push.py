@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the engine loads when a build runs: `--help` needs the buil
     from gitops_ci.doors.git import Git
     from gitops_ci.doors.runner import Console
     from gitops_ci.engines.build_push import core as pipeline
+    from gitops_ci.engines.build_push import tags
     from gitops_ci.engines.build_push.context import GitContext
     from gitops_ci.engines.build_push.login import Login
     from gitops_ci.engines.build_push.services import Services
@@ -44,7 +45,7 @@ def build_inputs(ctx: Context, values: Values) -> pipeline.Inputs:
     file = str(Path(context_dir, values["file"] or "Dockerfile"))
     secrets = tuple(_absolute(secret, ctx.cwd) for secret in values["secrets"])
     check_sources(context_dir, file, secrets)
-    git = _git(ctx, context_dir)
+    git = _git(ctx, context_dir, values["tags"], values["latest"])
     from gitops_ci.engines.build_push import core as pipeline  # here: after the checks above
 
     return pipeline.Inputs(
@@ -118,12 +119,15 @@ def _logins(values: Values, actor: str, images: tuple[str, ...], console: Consol
     return (Login(registry_host(images[0]), username, password), *extra)
 
 
-def _git(ctx: Context, context_dir: str) -> GitContext:
+def _git(ctx: Context, context_dir: str, rules: tuple[tags.Rule, ...], latest: str) -> GitContext:
     from gitops_ci.engines.build_push import context as git_context
+    from gitops_ci.engines.build_push.tags import needs_known_tags
 
     ctx.run.require_event()  # the tags and labels come from it: unreadable is an error (before git runs)
     # The checkout's tags, so `latest=auto` can tell whether a release is the highest one.
-    known_tags = _checkout(ctx.environ, context_dir, ctx.console).tags() or ()
+    known_tags: tuple[str, ...] = ()
+    if needs_known_tags(rules, ctx.run.ref, latest):
+        known_tags = _checkout(ctx.environ, context_dir, ctx.console).tags() or ()
     return git_context.from_run(ctx.run, known_tags)
 
 

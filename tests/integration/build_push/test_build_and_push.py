@@ -202,3 +202,30 @@ def test_a_push_to_a_registry_without_auth_needs_no_login(rig: Rig, tmp_path: Pa
         assert open_registry.digest("acme/open", "sha-0123456") == out["digest"]
         assert out["image-ref"] == f"{image}@{out['digest']}"
         assert "--authfile" not in run.all_text
+
+
+def test_a_release_tag_is_latest_only_when_the_checkout_has_no_higher_release(
+    rig: Rig, tmp_path: Path
+) -> None:
+    context = scratch_context(tmp_path)
+    git = ["git", "-C", str(context), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    shas = {}
+    subprocess.run(["git", "init", "-q", str(context)], check=True)
+    for version in ("v1.0.0", "v2.0.0"):
+        (context / "hello.txt").write_text(f"{version}\n", encoding="utf-8")
+        subprocess.run([*git, "add", "-A"], check=True)
+        subprocess.run([*git, "commit", "-q", "-m", version], check=True)
+        subprocess.run([*git, "tag", version], check=True)
+        shas[version] = subprocess.run(
+            [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+        )
+    for version, latest in (("v1.0.0", False), ("v2.0.0", True)):
+        run_dir = tmp_path / version
+        run_dir.mkdir()
+        env = anonymous_env(rig, run_dir)
+        env.update(GITHUB_REF=f"refs/tags/{version}", GITHUB_SHA=shas[version].stdout.strip())
+        args = ["--image", f"{rig.registry.host}/acme/release", "--context", str(context), "--push", "false"]
+        run = rig.run([*args, "--tags", "type=semver,pattern={{version}}"], env, run_dir)
+        assert run.code == 0, run.all_text
+        tags = [ref.rpartition(":")[2] for ref in read_github_output(run.outputs)["tags"].splitlines()]
+        assert tags == ([version[1:], "latest"] if latest else [version[1:]])

@@ -117,6 +117,28 @@ def test_latest_auto_only_for_the_highest_release(known: tuple[str, ...], latest
     assert ("latest" in meta.tags) is latest
 
 
+SEMVER, BRANCH = "type=semver,pattern={{version}}", "type=ref,event=branch"
+
+
+@pytest.mark.parametrize(
+    ("rules", "ref", "latest", "needed"),
+    [
+        (SEMVER, "refs/tags/v1.2.3", "auto", True),
+        (SEMVER + "\n" + BRANCH, "refs/tags/1.2.3", "auto", True),
+        (SEMVER, "refs/tags/v2.0.0-rc.1", "auto", False),  # a prerelease is never latest
+        (SEMVER, "refs/tags/nightly", "auto", False),
+        (SEMVER, "refs/heads/main", "auto", False),
+        (SEMVER, "refs/tags/v1.2.3", "true", False),
+        (SEMVER, "refs/tags/v1.2.3", "false", False),
+        (BRANCH, "refs/tags/v1.2.3", "auto", False),  # latest follows the default branch
+    ],
+)
+def test_the_checkouts_tags_are_read_only_when_latest_depends_on_them(
+    rules: str, ref: str, latest: str, needed: bool
+) -> None:
+    assert tags.needs_known_tags(tags.parse_rules(rules), ref, latest) is needed
+
+
 @pytest.mark.parametrize(
     ("mode", "event", "latest"), [("true", "push_feature", True), ("false", "push_main", False)]
 )

@@ -252,6 +252,15 @@ def _wants_latest(rules: tuple[Rule, ...], ctx: GitContext, latest: str) -> bool
     return ctx.event_name == "push" and is_default_branch(ctx)
 
 
+def needs_known_tags(rules: tuple[Rule, ...], ref: str, latest: str) -> bool:
+    """Whether `latest` depends on the checkout's other tags: `auto` with a semver rule, for a
+    release tag. Only then are they read (`git tag --list`)."""
+    tag = ref[len("refs/tags/") :] if ref.startswith("refs/tags/") else ""
+    current = parse_semver(tag) if tag else None
+    semver = any(rule.type == "semver" for rule in rules)
+    return latest == "auto" and semver and current is not None and not current.pre
+
+
 def _is_highest_release(ctx: GitContext) -> bool:
     current = parse_semver(ctx.tag) if ctx.tag else None
     if current is None or current.pre:
