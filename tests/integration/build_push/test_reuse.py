@@ -4,6 +4,7 @@ this run's tags (issue 12, point 5). Real docker-registry, real buildah."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -25,12 +26,14 @@ def app_copy(tmp_path: Path) -> Path:
     return context
 
 
-def build(rig: Rig, tmp_path: Path, repo: str, context: Path, *extra: str, rules: str = RULES) -> Run:
+def build(
+    rig: Rig, tmp_path: Path, repo: str, context: Path, *extra: str, rules: str = RULES, **env: str
+) -> Run:
     run_dir = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
     run_dir.mkdir()
     args = ["--image", f"{rig.registry.host}/{repo}", "--context", str(context), "--tags", rules]
     args += ["--build-args", f"BASE_IMAGE={rig.base_image}", *extra]
-    run = rig.run(args, push_env(rig, run_dir), run_dir)
+    run = rig.run(args, push_env(rig, run_dir, **env), run_dir)
     assert run.code == 0, run.all_text
     return run
 
@@ -71,6 +74,28 @@ def test_an_unchanged_commit_is_not_built_again_and_outputs_the_same_digest(rig:
     created = next(line for line in out1["labels"].splitlines() if ".created=" in line)
     assert out2["labels"] == out1["labels"] and created in out2["labels"]  # the image's own values
     assert rig.registry.password not in second.all_text
+
+
+def test_a_reused_image_starts_no_process_to_ask_which_builder_works(rig: Rig, tmp_path: Path) -> None:
+    # `builder: auto` asks a Docker engine first (`docker version`); here a docker that records
+    # each call and answers that no engine runs, so buildah builds.
+    bin_dir, calls = tmp_path / "bin", tmp_path / "docker-calls"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexit 1\n', encoding="utf-8")
+    (bin_dir / "docker").chmod(0o755)
+    context, path = app_copy(tmp_path), f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    first = build(rig, tmp_path, "acme/auto", context, "--builder", "auto", PATH=path)
+    assert (
+        builder_processes(first) == 2
+        and json.loads(read_github_output(first.outputs)["metadata"])["builder"] == "buildah"
+    )
+    assert "version --format {{.Server.Version}}" in calls.read_text(encoding="utf-8")
+    calls.unlink()
+    second = build(rig, tmp_path, "acme/auto", context, "--builder", "auto", PATH=path)
+    out = read_github_output(second.outputs)
+    assert out["reused"] == "true" and builder_processes(second) == 0
+    assert not calls.exists()  # no docker process at all
+    assert json.loads(out["metadata"])["builder"] == "none"
 
 
 def test_a_changed_file_in_the_context_is_built_again(rig: Rig, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_ci.engines.build_push.builders import load, select
+from gitops_ci.engines.build_push.builders import load, require_installed, select
 from gitops_ci.engines.build_push.spec import BuildSpec, Secret
 from gitops_ci.engines.build_push.trust import BuilderTls
 from gitops_ci.errors import UserError
@@ -137,11 +137,13 @@ class FakeMachine:
     def __init__(self, tools: set[str], engine: bool = False) -> None:
         self.tools = tools
         self.engine = engine
+        self.asked: list[list[str]] = []  # the commands it was asked to run
 
     def which(self, tool: str) -> bool:
         return tool in self.tools
 
     def answers(self, args: list[str]) -> bool:
+        self.asked.append(args)
         return args[0] in self.tools and (self.engine or args[1] != "version")
 
 
@@ -169,6 +171,21 @@ def test_an_unusable_named_builder_is_a_clear_error() -> None:
     with pytest.raises(UserError) as caught:
         select("podman", FakeMachine({"buildah"}))
     assert "podman" in str(caught.value) and "apt-get install podman" in caught.value.fix
+
+
+def test_a_builder_on_path_is_required_at_the_start_without_starting_any_process() -> None:
+    docker_cli_only = FakeMachine({"docker"})  # no engine behind it: only a build would find out
+    require_installed("auto", docker_cli_only)
+    require_installed("docker", docker_cli_only)
+    assert docker_cli_only.asked == []
+    with pytest.raises(UserError, match="no container builder found"):
+        select("auto", docker_cli_only)
+    with pytest.raises(UserError) as caught:
+        require_installed("auto", FakeMachine(set()))
+    assert "apt-get install buildah" in caught.value.fix
+    with pytest.raises(UserError) as caught:
+        require_installed("podman", FakeMachine({"buildah", "docker"}))
+    assert "'podman' is not usable" in str(caught.value) and "apt-get install podman" in caught.value.fix
 
 
 def test_buildah_keeps_a_layer_cache_and_no_cache_still_bypasses_it() -> None:

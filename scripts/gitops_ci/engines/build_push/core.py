@@ -23,6 +23,7 @@ from gitops_ci.engines.build_push.verify import Registries
 from gitops_ci.errors import UserError
 
 SECRET_ENV_PREFIX = "GITOPS_CI_BUILD_SECRET_"
+NOT_BUILT = "none"  # the builder of a reused image: nothing was built
 LOG_TAIL = 30
 
 
@@ -81,7 +82,8 @@ def plan(inputs: Inputs) -> tuple[tags.Meta, dict[str, str]]:
 def run(inputs: Inputs, services: Services) -> Result:
     meta, labels = plan(inputs)
     refs = tuple(f"{image}:{tag}" for image in inputs.images for tag in meta.tags)
-    builder = builders.select(inputs.builder, MachineProbe(services))
+    probe = MachineProbe(services)
+    builders.require_installed(inputs.builder, probe)
     key = key_of(inputs, labels)
     labels = {**labels, LABEL: key}
     spec, moved = make_spec(inputs, refs, labels)
@@ -97,7 +99,7 @@ def run(inputs: Inputs, services: Services) -> Result:
         tags=meta.tags,
         version=meta.version,
         labels=labels,
-        builder=builder.name,
+        builder=NOT_BUILT,
         seconds=0.0,
         pushed=inputs.push,
         moved_args=moved,
@@ -114,6 +116,9 @@ def run(inputs: Inputs, services: Services) -> Result:
             size=manifest.size,
             reused=True,
         )
+    # Only a build asks which builder works here (a Docker engine is asked with `docker version`).
+    builder = builders.select(inputs.builder, probe)
+    result = replace(result, builder=builder.name)
     with tempfile.TemporaryDirectory(prefix="gitops-ci-build-") as workdir:
         with logged_in(builder, inputs.logins, services) as authfile:
             build(builder, spec, authfile, workdir, services)

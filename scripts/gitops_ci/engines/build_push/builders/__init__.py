@@ -28,6 +28,19 @@ def load(name: str) -> Builder:
     return builder
 
 
+def require_installed(name: str, probe: Probe) -> None:
+    """Before anything else: the builder asked for, or with `auto` any builder, is on PATH (no
+    process is started: whether a Docker engine answers is asked by `select`, when a build runs)."""
+    if name != "auto":
+        builder = load(name)
+        if not probe.which(builder.tool):
+            raise UserError(f"builder {name!r} is not usable on this machine", fix=builder.install_hint)
+        return
+    every = [load(n) for n in BUILDERS]
+    if not any(probe.which(builder.tool) for builder in every):
+        raise _none_found(every)
+
+
 def select(name: str, probe: Probe) -> Builder:
     """The builder asked for, or with `auto` the first that works here."""
     if name != "auto":
@@ -39,7 +52,11 @@ def select(name: str, probe: Probe) -> Builder:
     for builder in every:
         if builder.available(probe):
             return builder
-    raise UserError(
+    raise _none_found(every)
+
+
+def _none_found(every: list[Builder]) -> UserError:
+    return UserError(
         "no container builder found: no Docker engine answers and neither buildah nor podman is installed",
         fix="; or ".join(b.install_hint for b in every),
     )

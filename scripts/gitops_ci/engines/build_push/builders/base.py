@@ -19,6 +19,7 @@ class Probe(Protocol):
 
 class Builder(Protocol):
     name: str
+    tool: str  # the command on PATH
     install_hint: str
 
     def available(self, probe: Probe) -> bool: ...
