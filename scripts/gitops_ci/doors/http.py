@@ -21,7 +21,6 @@ Retry-After gives an HTTP date; none of them when the command starts.
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import os
@@ -29,7 +28,7 @@ import re
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from gitops_ci.secrets import Redactor
 
@@ -310,7 +309,7 @@ class Client:
     session: requests.Session | None = None
     sleep: Callable[[float], None] = time.sleep
     _links: dict[tuple[str, str, int, bool | str], _Link] = field(default_factory=dict, repr=False)
-    _contexts: dict[bool | str, ssl.SSLContext] = field(default_factory=dict, repr=False)
+    _tls: dict[bool | str, _Tls] = field(default_factory=dict, repr=False)
 
     def request(
         self,
@@ -389,18 +388,19 @@ class Client:
     def _link(self, target: _Target, verify: bool | str) -> _Link:
         key = (target.scheme, target.host, target.port, verify)
         if key not in self._links:
-            context: Callable[[], ssl.SSLContext] | None = None
-            if target.scheme == "https":
-                where = _ca_location(verify, self.environ) if verify is not False else ""  # before connecting
-                context = functools.partial(self._context, verify, where)  # loaded at the first handshake
-            self._links[key] = _Link(target, context, self.timeout)
+            self._links[key] = _Link(
+                target, self._tls_for(verify) if target.scheme == "https" else None, self.timeout
+            )
         return self._links[key]
 
-    def _context(self, verify: bool | str, where: str) -> ssl.SSLContext:
-        """The TLS settings urllib3 gives requests, with the CAs `verify` names (loaded once)."""
-        if verify not in self._contexts:
-            self._contexts[verify] = _tls_context(where, self.environ.get("SSLKEYLOGFILE", ""))
-        return self._contexts[verify]
+    def _tls_for(self, verify: bool | str) -> _Tls:
+        """The TLS settings of `verify`, shared by every connection that asks for them."""
+        if verify not in self._tls:
+            where = (
+                _ca_location(verify, self.environ) if verify is not False else ""
+            )  # as requests: before connecting
+            self._tls[verify] = _Tls(where, self.environ.get("SSLKEYLOGFILE", ""))
+        return self._tls[verify]
 
     def _proxied(
         self,
@@ -599,9 +599,8 @@ def _requote(url: str) -> str:
     return quote(url, safe=_URI_SAFE)
 
 
-@dataclass(frozen=True)
-class _Target:
-    """A request URL as the connection needs it."""
+class _Target(NamedTuple):
+    """A request URL as the connection needs it (a tuple: cheaper to declare than a dataclass)."""
 
     scheme: str
     host: str  # as the socket and TLS need it: no brackets, IDNA-encoded
@@ -669,11 +668,11 @@ class _Broken(Exception):
 class _Link:
     """The kept connection to one origin: opened when there is none or the server closed it."""
 
-    def __init__(self, target: _Target, context: Callable[[], ssl.SSLContext] | None, timeout: float) -> None:
+    def __init__(self, target: _Target, tls: _Tls | None, timeout: float) -> None:
         import http.client
 
         self.conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
-        self.context, self.timeout = context, timeout
+        self.tls, self.timeout = tls, timeout
 
     def exchange(
         self, method: str, target: _Target, fields: dict[str, str], body: bytes | None
@@ -707,10 +706,12 @@ class _Link:
             why = f"Failed to establish a new connection: {exc}"
             raise _Broken("connect", f"NewConnectionError({why!r})", exc) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.context is None:
+        if self.tls is None:
             return sock
         try:
-            return self.context().wrap_socket(sock, server_hostname=target.host)
+            return self.tls.handshake(sock, target.host, self.timeout)
+        except _Again:
+            return self._open(target)
         except OSError as exc:  # ssl.SSLError is one
             sock.close()
             raise _attempt_failed(exc, target, self.timeout) from None
@@ -758,43 +759,100 @@ def _attempt_failed(exc: BaseException, target: _Target, timeout: float) -> _Bro
 
 def _dropped(sock: socket.socket) -> bool:
     """The server closed a kept connection (or sent what nobody asked for): it is not reused."""
+    return _readable(sock, 0.0)
+
+
+def _readable(sock: socket.socket, timeout: float) -> bool:
     import select
 
     if hasattr(select, "poll"):
         poller = select.poll()
         poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    return bool(select.select([sock], [], [], 0)[0])
+        return bool(poller.poll(timeout * 1000))
+    return bool(select.select([sock], [], [], timeout)[0])
 
 
-def _tls_context(where: str, keylog: str = "") -> ssl.SSLContext:
+TLS_RECORD_TYPES = (b"\x14", b"\x15", b"\x16", b"\x17")  # change_cipher_spec, alert, handshake, data
+
+
+class _Again(Exception):
+    """The connection is to be made again (the handshake's first step met a certificate)."""
+
+
+class _Tls:
     """urllib3's `create_urllib3_context` as requests uses it, trusting the CA bundle file or
-    directory `where` ("": nothing is verified); `keylog`: urllib3's SSLKEYLOGFILE."""
-    import ssl
-    import sys
+    directory `where` ("": nothing is verified); `keylog`: urllib3's SSLKEYLOGFILE.
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.options |= ssl.OP_NO_SSLv2 | ssl.OP_NO_SSLv3 | ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
-    if sys.version_info >= (3, 13):
-        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
-    context.post_handshake_auth = True
-    context.hostname_checks_common_name = False
-    if keylog:
-        context.keylog_filename = os.path.expandvars(keylog)
-    context.set_alpn_protocols(["http/1.1"])
-    if not where:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    try:
-        if os.path.isdir(where):
-            context.load_verify_locations(capath=where)
-        else:
-            context.load_verify_locations(cafile=where)
-    except OSError as exc:
-        raise _Broken("tls", f"SSLError({exc!r})", exc) from None
-    return context
+    The CAs are read (~20 ms for a system bundle) when a server first answers in TLS: a host
+    that turns out to speak plain HTTP (a loopback or insecure registry, tried over HTTPS first)
+    fails the handshake the same way without them. Until they are read no certificate can pass."""
+
+    def __init__(self, where: str, keylog: str = "") -> None:
+        import ssl
+        import sys
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.options |= ssl.OP_NO_SSLv2 | ssl.OP_NO_SSLv3 | ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
+        if sys.version_info >= (3, 13):
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+        context.post_handshake_auth = True
+        context.hostname_checks_common_name = False
+        if keylog:
+            context.keylog_filename = os.path.expandvars(keylog)
+        context.set_alpn_protocols(["http/1.1"])
+        if not where:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        self.context, self.where, self.loaded = context, where, not where
+
+    def handshake(self, sock: socket.socket, host: str, timeout: float) -> ssl.SSLSocket:
+        """The TLS connection over `sock`, its certificate verified (host name included)."""
+        tls = self.context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
+        try:
+            if not self.loaded and self._answers_in_tls(tls, timeout):
+                self._load()
+            tls.settimeout(timeout)
+            tls.do_handshake()
+        except BaseException:
+            tls.close()
+            raise
+        return tls
+
+    def _answers_in_tls(self, tls: ssl.SSLSocket, timeout: float) -> bool:
+        """Send the ClientHello and look at the first byte of the answer without reading it: a
+        TLS record starts with its type, 20-23 (a plain HTTP server's answer with a letter). If
+        the server was fast enough for the same step to read part of its answer, what follows is
+        TLS records too; if it read the certificate, that met no CA yet, and the connection is
+        made again with them (`_Again`)."""
+        import socket
+        import ssl
+
+        tls.setblocking(False)
+        try:
+            tls.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+        except ssl.SSLCertVerificationError:
+            self._load()
+            raise _Again() from None
+        if not _readable(tls, timeout):
+            raise TimeoutError("_ssl.c: The handshake operation timed out")
+        try:
+            first = socket.socket.recv(tls, 1, socket.MSG_PEEK)  # the raw socket's bytes, not TLS's
+        except OSError:
+            return False  # the handshake meets the same trouble and says what it is
+        return first in TLS_RECORD_TYPES
+
+    def _load(self) -> None:
+        try:
+            if os.path.isdir(self.where):
+                self.context.load_verify_locations(capath=self.where)
+            else:
+                self.context.load_verify_locations(cafile=self.where)
+        except OSError as exc:
+            raise _Broken("tls", f"SSLError({exc!r})", exc) from None
+        self.loaded = True
 
 
 def _ca_location(verify: bool | str, environ: Mapping[str, str]) -> str:

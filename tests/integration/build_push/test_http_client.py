@@ -98,6 +98,21 @@ def test_a_ca_directory_is_searched_by_subject_hash(tls_registry: LocalRegistry,
     )
 
 
+def test_the_ca_bundle_is_read_only_when_the_server_answers_in_tls(
+    tls_registry: LocalRegistry, tmp_path: Path
+) -> None:
+    # A bundle with no certificate in it: reading it fails, and says so.
+    bundle = tmp_path / "no-certificate.pem"
+    bundle.write_text("not a certificate\n", encoding="utf-8")
+    for url in serve(First, [(200, {}, b"{}")]):  # plain HTTP, asked over HTTPS as a registry is first
+        with pytest.raises(RequestFailed) as plain:
+            Client().request("GET", url.replace("http://", "https://") + "/v2/", verify=str(bundle))
+    assert plain.value.tls and "NO_CERTIFICATE_OR_CRL_FOUND" not in str(plain.value)
+    with pytest.raises(RequestFailed) as tls:
+        Client().request("GET", f"https://{tls_registry.host}/v2/", verify=str(bundle))
+    assert tls.value.tls and "NO_CERTIFICATE_OR_CRL_FOUND" in str(tls.value)
+
+
 # -- loopback servers for what a real registry does not do on demand --------------------------------
 
 
