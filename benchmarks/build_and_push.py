@@ -14,9 +14,12 @@ unchanged commit, new runner: fresh storage again (a new CI job), the same regis
            buildah pulls and builds everything (pushing no new blob), the action reuses.
 
 Each round runs both sides (alternating which goes first, since the machine may be shared);
-the table shows medians over the rounds, the overhead as the median of each round's difference.
-The action's extra work is Python start-up, `git` (tags, the commit time), login, the registry
-ping and the digest read back.
+the table shows medians over the rounds, the overhead as the median of each round's difference,
+and the 1-minute load average before the first round and after each. The action's extra work is
+Python start-up, `git` (the commit time; the checkout's tags only for a release with
+`latest: auto`), the login check, and the digest read back; a reused image costs the label
+lookup and one manifest PUT per new tag. PYTHONDONTWRITEBYTECODE is left out of both sides'
+environment: as on a runner, the first run writes gitops-ci's bytecode and later runs load it.
 """
 
 from __future__ import annotations
@@ -134,11 +137,18 @@ DRIVER = "overlay"  # what hosted runners use; `--driver vfs` where the kernel h
 def storage(tmp: Path, name: str, registry: LocalRegistry) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "BUILDAH_"))}
     keep.pop("SOURCE_DATE_EPOCH", None)
+    # As on a runner, the first run writes the bytecode and later ones load it: with this set
+    # (as it is on some machines) every run would compile gitops-ci's modules again.
+    keep.pop("PYTHONDONTWRITEBYTECODE", None)
     return {**keep, **buildah_env(tmp / name, registry, DRIVER)}
+
+
+LOADS: list[float] = []  # the 1-minute load average before the first round and after each
 
 
 def measure(rounds: int) -> dict[tuple[str, str], list[float]]:
     times: dict[tuple[str, str], list[float]] = {(c, s): [] for c in CASES for s in ("plain", "action")}
+    LOADS.append(os.getloadavg()[0])
     with tempfile.TemporaryDirectory() as tmpdir, running_registry(Path(tmpdir) / "registry") as registry:
         tmp = Path(tmpdir)
         base = push_base_image(tmp, registry, storage(tmp, "base", registry))
@@ -149,7 +159,8 @@ def measure(rounds: int) -> dict[tuple[str, str], list[float]]:
             for side in sides:
                 for case, seconds in one_side(bench, side, n, tmp, registry).items():
                     times[(case, side)].append(seconds)
-            print(f"round {n + 1}/{rounds} done", file=sys.stderr, flush=True)
+            LOADS.append(os.getloadavg()[0])
+            print(f"round {n + 1}/{rounds} done (load {LOADS[-1]:.1f})", file=sys.stderr, flush=True)
         same_labels(registry, storage(tmp, "inspect", registry))
     return times
 
@@ -210,6 +221,12 @@ def table(times: dict[tuple[str, str], list[float]], rounds: int) -> list[str]:
     lines.append("ratio and overhead: medians of each round's paired ratio and difference; every round (s):")
     for (case, side), values in times.items():
         lines.append(f"  {case:<11} {side:<6} " + " ".join(f"{v:.2f}" for v in values))
+    if LOADS:
+        lines.append(
+            f"1-minute load average ({os.cpu_count()} cores): {LOADS[0]:.1f} before, then after each round "
+            + " ".join(f"{load:.1f}" for load in LOADS[1:])
+            + f" (median {statistics.median(LOADS):.1f})"
+        )
     return lines
 
 
