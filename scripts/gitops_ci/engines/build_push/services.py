@@ -34,9 +34,8 @@ class Services:
     clock: Callable[[], float] = time.monotonic
     trust: Trust = Trust()  # where registry certificates are trusted from
     timeout: float | None = None
-    http: Callable[[Mapping[str, str]], Client] = (
-        oci.session
-    )  # a new HTTP session (one per registry host) for env
+    # A new HTTP session (one per registry host), given the process environment (its proxy variables).
+    http: Callable[[Mapping[str, str]], Client] = oci.session
 
     def run(
         self, args: Sequence[str], *, stdin: str | None = None, check: bool = True, fix: str = ""
