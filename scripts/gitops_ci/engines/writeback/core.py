@@ -88,7 +88,7 @@ class Result:
     files: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skipped, ...] = ()
-    diff: str = ""
+    diff: str = ""  # a dry run's (or a local edit's) unified diff
     attempts: int = 0
     warnings: tuple[str, ...] = field(default=())
     held: tuple[downgrade.Held, ...] = ()  # targets not pinned: the infra repo runs a newer build
@@ -365,7 +365,7 @@ def plan_guarded(git: Git, inputs: Inputs, svc: Services) -> tuple[Plan, Inputs,
 
 def _commit(inputs: Inputs, git: Git, plan: Plan) -> str:
     assert git.workdir is not None
-    engine.apply(git.workdir, plan)
+    engine.apply(git.workdir, plan, throwaway=True)  # the clone: its commit is what lasts
     git.add(plan.files)
     subject = message.render(inputs.message_template, fields(inputs), name="message-template")
     signoff = f"{inputs.identity.name} <{inputs.identity.email}>" if inputs.signoff else ""
@@ -411,13 +411,13 @@ def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:
 
 
 def _pushed(plan: Plan, sha: str, attempt: int) -> Result:
+    """A pushed result: no diff (a dry run shows one; a PR body makes its own)."""
     return Result(
         True,
         sha,
         files=plan.files,
         changes=plan.changes,
         skipped=plan.skipped,
-        diff=message.unified_diff(plan.edits),
         attempts=attempt,
         render=plan.render,
     )
