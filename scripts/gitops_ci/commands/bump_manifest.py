@@ -13,9 +13,18 @@ def run_edit(ctx: Context, values: Values) -> int:
     from gitops_ci.commands import bump_report
     from gitops_ci.engines.bump import core as engine  # here: `--help` and a bad input need no YAML parser
 
-    inputs = bump_options.edit_inputs(ctx, values)
+    from gitops_ci.engines.writeback import message
+
+    builds = bump_options.read_builds(ctx, values)
+    inputs = bump_options.edit_inputs(ctx, values, builds)
     result = engine.run(inputs, bump_options.edit_services(ctx))
-    bump_report.report(ctx.console, result.plan, dry_run=inputs.dry_run)
+    run = ctx.run
+    sources = bump_options.image_sources(inputs.targets, builds, run.sha)
+    rows = message.image_rows(result.plan, inputs.targets, dict(sources))
+    source = message.Source(run.repository, run.sha, server_url=run.server_url)
+    bump_report.report(
+        ctx.console, result.plan, dry_run=inputs.dry_run, rows=rows, builds=builds, source=source
+    )
     return 0
 
 
@@ -51,6 +60,7 @@ COMMAND = Command(
         Option("digest", "the new digest, sha256:<64 hex>"),
         Option("digest-only", "pin REPO@DIGEST without the tag (needs --digest)", parse_bool, "false"),
         Option("set", "more images, REPO=TAG[@sha256:HEX], one per line", parse_list, multiple=True),
+        *bump_options.SET_FROM_OPTIONS,
         bump_options.PATH_OPTION,
         Option("environment", "environment (overlay folder) to limit the change to"),
         Option(
@@ -85,5 +95,7 @@ COMMAND = Command(
     outputs=(
         *bump_options.WRITE_OUTPUTS,
         ("held", "commit and pr modes: images not pinned because the infra repo runs a newer build"),
+        ("deployed", "set-from: the services whose builds were pinned, one per line"),
+        ("missing", "set-from: the expected services without build metadata (not deployed), one per line"),
     ),
 )

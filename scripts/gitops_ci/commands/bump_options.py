@@ -23,6 +23,7 @@ from gitops_ci.inputs import (
 )
 
 if TYPE_CHECKING:  # the edit engine's model loads when an input is parsed: `--help` needs none of it
+    from gitops_ci.commands.set_from import Builds
     from gitops_ci.engines.bump.model import Inputs, Services, Target
 
 
@@ -64,6 +65,27 @@ SOURCE_TIME_OPTION = Option(
     parse_time,
 )
 
+# bump-manifest's images from build metadata (commands/set_from.py): many services in one bump.
+SET_FROM_OPTIONS = (
+    Option(
+        "set-from",
+        "a folder of build metadata files, one <service>.json per build (build-and-push's `metadata` "
+        "output): each pins its image at its version and digest",
+    ),
+    Option(
+        "expect-builds",
+        "set-from: the services whose builds the plan expected, comma or newline separated; when one's "
+        "file is missing the run deploys nothing, unless partial",
+        parse_list,
+    ),
+    Option(
+        "partial",
+        "set-from: deploy the builds present when expected ones are missing (a warning names them)",
+        parse_bool,
+        "false",
+    ),
+)
+
 # How both commands edit, in the order their inputs are listed.
 EDIT_OPTIONS = (
     ON_MISSING_OPTION,
@@ -101,9 +123,54 @@ OPTIONS = (
 )
 
 
-def edit_inputs(ctx: Context, values: Values) -> Inputs:
+def read_builds(ctx: Context, values: Values) -> Builds | None:
+    """--set-from's builds, held to --expect-builds (None without --set-from); what the log
+    should know about them is said here, before any file is edited."""
+    folder = str(values.get("set_from") or "")
+    if not folder:
+        for name in ("expect_builds", "partial"):
+            if values.get(name):
+                raise UserError(
+                    f"{name.replace('_', '-')} given without set-from",
+                    fix="pass set-from with the folder of build metadata files, or leave it out",
+                )
+        return None
+    from gitops_ci.commands import set_from
+
+    builds = set_from.read(Path(ctx.cwd, folder), folder, tuple(values["expect_builds"]), values["partial"])
+    console = ctx.console
+    if builds.missing:
+        console.warning(
+            f"partial: {len(builds.missing)} expected build(s) missing, not deployed: "
+            f"{', '.join(builds.missing)}; deploying the {len(builds.builds)} present"
+        )
+    if builds.unexpected:
+        console.info(f"deploying builds the plan did not expect: {', '.join(builds.unexpected)}")
+    for build in builds.builds:
+        if not build.pushed:
+            console.warning(
+                f"{build.file}: build-and-push did not push this build (pushed: false); pinning "
+                f"{build.target.reference}, which its registry may not hold"
+            )
+    console.info(f"set-from {folder}: {len(builds.builds)} build(s): {', '.join(builds.services)}")
+    return builds
+
+
+def image_sources(
+    targets: tuple[Target, ...], builds: Builds | None, commit: str
+) -> tuple[tuple[str, str], ...]:
+    """Each target's repository and the commit its build came from (its metadata's revision
+    label, else the run's ``commit``), when the run lists its images one by one: several, or
+    any from --set-from; () for one image given alone, whose output stays as it was."""
+    if builds is None and len(targets) < 2:
+        return ()
+    revisions = builds.revisions() if builds is not None else {}
+    return tuple((t.repository, revisions.get(t.repository) or commit) for t in targets)
+
+
+def edit_inputs(ctx: Context, values: Values, builds: Builds | None = None) -> Inputs:
     """bump-manifest's inputs as the edit engine's (its commit and pr modes take the targets
-    and the scope from them)."""
+    and the scope from them); ``builds``: those read from --set-from."""
     from gitops_ci.engines.bump.model import Inputs, Scope
 
     scope = Scope(
@@ -116,7 +183,7 @@ def edit_inputs(ctx: Context, values: Values) -> Inputs:
     )
     return Inputs(
         infra_dir=Path(ctx.cwd, values["infra_dir"]),
-        targets=_targets(values),
+        targets=_targets(values, builds),
         scope=scope,
         on_missing=values["on_missing"],
         on_invalid=values["on_invalid"],
@@ -134,7 +201,7 @@ def edit_services(ctx: Context) -> Services:
     return Services(console.redactor, ctx.environ, log=console.debug, warn=console.warning)
 
 
-def _targets(values: Values) -> tuple[Target, ...]:
+def _targets(values: Values, builds: Builds | None = None) -> tuple[Target, ...]:
     from gitops_ci.engines.bump.model import Target
     from gitops_ci.engines.bump.reference import check_target, parse_set
 
@@ -150,12 +217,28 @@ def _targets(values: Values) -> tuple[Target, ...]:
         )
     elif key_paths:
         raise UserError("--key-path needs --image", fix="key paths belong to the image given with --image")
+    if builds is not None:
+        targets += _from_builds(targets, builds)
     if not targets:
         raise UserError(
             "no image to pin",
             fix="pass --image REPO --tag TAG [--digest sha256:HEX], or --set REPO=TAG[@sha256:HEX]",
         )
     return tuple(targets)
+
+
+def _from_builds(given: list[Target], builds: Builds) -> list[Target]:
+    """The builds' targets; an image also given with --image or --set is an error."""
+    from gitops_ci.engines.bump.reference import normalize_name
+
+    named = {normalize_name(target.repository) for target in given}
+    twice = [b for b in builds.builds if normalize_name(b.target.repository) in named]
+    if twice:
+        raise UserError(
+            "given twice: " + ", ".join(f"{b.target.repository} (--image/--set and {b.file})" for b in twice),
+            fix="pin each image once per run: leave it out of --image/--set or remove its metadata file",
+        )
+    return [build.target for build in builds.builds]
 
 
 # The outputs of a command that writes pins back (bump-manifest, promote), as action.yml lists them.

@@ -6,18 +6,69 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:  # what it shows comes from the edit engine and goes to the console
+    from gitops_ci.commands.set_from import Builds
     from gitops_ci.doors.runner import Console
     from gitops_ci.engines.bump.model import Change, FileEdit, Plan, RenderCheck
+    from gitops_ci.engines.writeback.message import ImageRow, Source
 
 
-def document(plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:
+def document(
+    plan: Plan, *, dry_run: bool = False, rows: Sequence[ImageRow] = (), builds: Builds | None = None
+) -> dict[str, Any]:
     return {
         "changed": plan.changed,
         "dry_run": dry_run,
         "changes": [_change(c) for c in plan.changes],
         "skipped": [{"file": s.file, "reason": s.reason} for s in plan.skipped],
         "render_check": render_document(plan.render),
+        **({"images": [image_document(row) for row in rows]} if rows else {}),
+        **builds_document(builds, list(builds.services) if builds else []),
     }
+
+
+def image_document(row: ImageRow) -> dict[str, Any]:
+    return {
+        "image": row.image,
+        "old": row.old,
+        "new": row.new,
+        "changed": row.changed,
+        "source_commit": row.commit,
+    }
+
+
+# -- --set-from's services (commands/set_from.py), in every mode -------------------------------
+def builds_document(builds: Builds | None, deployed: list[str]) -> dict[str, Any]:
+    """What --set-from adds to the JSON document and the outputs."""
+    if builds is None:
+        return {}
+    return {"deployed": deployed, "missing": list(builds.missing), "unexpected": list(builds.unexpected)}
+
+
+def builds_summary(builds: Builds | None, deployed: list[str]) -> list[str]:
+    """--set-from's lines of a step summary: the services deployed, and those missing."""
+    if builds is None:
+        return []
+    lines = [f"Deployed {len(deployed)} service(s): {', '.join(deployed) or 'none'}.", ""]
+    if builds.missing:
+        lines += [f"> **Missing, not deployed** (no build metadata): {', '.join(builds.missing)}", ""]
+    return lines
+
+
+def builds_text(builds: Builds | None, doc: dict[str, Any]) -> list[str]:
+    """--set-from's lines of the text result."""
+    if builds is None:
+        return []
+    lines = [f"Deployed {len(doc['deployed'])} service(s): {', '.join(doc['deployed']) or 'none'}"]
+    if builds.missing:
+        lines.append(f"Missing, not deployed: {', '.join(builds.missing)}")
+    return lines
+
+
+def builds_outputs(builds: Builds | None, doc: dict[str, Any]) -> dict[str, object]:
+    """--set-from's outputs: the services deployed and those missing, one a line."""
+    if builds is None:
+        return {}
+    return {"deployed": "\n".join(doc["deployed"]), "missing": "\n".join(doc["missing"])}
 
 
 def _change(change: Change) -> dict[str, Any]:
@@ -55,8 +106,12 @@ def text(plan: Plan, *, dry_run: bool) -> str:
     return "\n".join([*lines, f"Changed {len(plan.edits)} file(s).", *render_text(plan.render)])
 
 
-def summary(plan: Plan, *, dry_run: bool) -> str:
+def summary(plan: Plan, *, dry_run: bool, extra: Sequence[str] = ()) -> str:
+    """The step summary; ``extra``: lines after the heading (the services deployed and
+    missing, one row per image)."""
     head = "### bump-manifest" + (" (dry run)" if dry_run else "")
+    if extra:
+        head = "\n".join([head, "", *extra]).rstrip("\n")
     if not plan.changed:
         return f"{head}\n\nNothing to change: every pin is already at the target.\n"
     rows = [f"| `{c.file}` | {c.line} | {c.kind} | `{c.old}` | `{c.new}` |" for c in plan.changes]
@@ -64,7 +119,20 @@ def summary(plan: Plan, *, dry_run: bool) -> str:
     return "\n".join([head, "", *table, "", *render_summary(plan.render)])
 
 
-def report(console: Console, plan: Plan, *, dry_run: bool) -> None:
+def report(
+    console: Console,
+    plan: Plan,
+    *,
+    dry_run: bool,
+    rows: Sequence[ImageRow] = (),
+    builds: Builds | None = None,
+    source: Source | None = None,
+) -> None:
+    """The edit's outputs, summary and result; ``rows`` (one per image) and ``builds``
+    (--set-from's) add their parts."""
+    from gitops_ci.engines.writeback.message import Source, image_table
+
+    doc = document(plan, dry_run=dry_run, rows=rows, builds=builds)
     for skipped in plan.skipped:
         if skipped.reason.endswith(("; not edited", "; skipped")):
             console.warning(skipped.reason, file=skipped.file)
@@ -73,11 +141,15 @@ def report(console: Console, plan: Plan, *, dry_run: bool) -> None:
         {
             "changed": plan.changed,
             "files": "\n".join(plan.files),
-            "changes": [_change(c) for c in plan.changes],
+            "changes": doc["changes"],
+            **builds_outputs(builds, doc),
         }
     )
-    console.summary(summary(plan, dry_run=dry_run))
-    console.result(document(plan, dry_run=dry_run), text(plan, dry_run=dry_run))
+    extra = builds_summary(builds, doc.get("deployed", []))
+    if rows:
+        extra += [*image_table(rows, source or Source()), ""]
+    console.summary(summary(plan, dry_run=dry_run, extra=extra))
+    console.result(doc, "\n".join([text(plan, dry_run=dry_run), *builds_text(builds, doc)]))
 
 
 # -- the render check (bump/render_check.py), in every mode ----------------------------------

@@ -17,6 +17,7 @@ from gitops_ci.inputs import iso_utc, utc_time
 from gitops_ci.secrets import split_userinfo
 
 if TYPE_CHECKING:  # promote's options come from here too: its `--help` needs none of these
+    from gitops_ci.commands.set_from import Builds
     from gitops_ci.context import RunContext
     from gitops_ci.doors.runner import Console
     from gitops_ci.engines.bump.model import Scope, Target
@@ -127,8 +128,11 @@ def run(ctx: Context, values: Values) -> int:
     from gitops_ci.annotation import Annotation
     from gitops_ci.engines.writeback import core as writeback
 
-    edit = bump_options.edit_inputs(ctx, values)
+    builds = bump_options.read_builds(ctx, values)
+    edit = bump_options.edit_inputs(ctx, values, builds)
     inputs = writeback_inputs(ctx, values, edit.targets, edit.scope)
+    sources = bump_options.image_sources(edit.targets, builds, inputs.source.commit)
+    inputs = replace(inputs, image_sources=sources)
     if not inputs.allow_downgrade and not inputs.source.time:
         ctx.console.annotate(
             Annotation(
@@ -138,11 +142,19 @@ def run(ctx: Context, values: Values) -> int:
                 "GITHUB_WORKSPACE) to turn the downgrade check on",
             )
         )
-    report(ctx.console, writeback.run(inputs, services(ctx)), dry_run=inputs.dry_run)
+    result = writeback.run(inputs, services(ctx))
+    report(ctx.console, result, dry_run=inputs.dry_run, builds=builds, source=inputs.source)
     return 0
 
 
-def document(result: writeback.Result, *, dry_run: bool) -> dict[str, Any]:
+def deployed(result: writeback.Result, builds: Builds) -> list[str]:
+    """The services whose builds this run pinned (in the commit, or already in place): all
+    of them but those the downgrade guard held."""
+    held = {h.target.repository for h in result.held}
+    return [b.service for b in builds.builds if b.target.repository not in held]
+
+
+def document(result: writeback.Result, *, dry_run: bool, builds: Builds | None = None) -> dict[str, Any]:
     return {
         "changed": result.changed,
         "dry_run": dry_run,
@@ -160,6 +172,8 @@ def document(result: writeback.Result, *, dry_run: bool) -> dict[str, Any]:
         "attempts": result.attempts,
         "held": [{"image": h.target.reference, "notice": h.notice} for h in result.held],
         "render_check": bump_report.render_document(result.render),
+        **({"images": [bump_report.image_document(row) for row in result.images]} if result.images else {}),
+        **bump_report.builds_document(builds, deployed(result, builds) if builds else []),
     }
 
 
@@ -182,7 +196,14 @@ def text(result: writeback.Result, *, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
-def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None:
+def report(
+    console: Console,
+    result: writeback.Result,
+    *,
+    dry_run: bool,
+    builds: Builds | None = None,
+    source: message.Source | None = None,
+) -> None:
     from gitops_ci.annotation import Annotation
 
     for warning in result.warnings:
@@ -193,7 +214,7 @@ def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None
         if skipped.reason.endswith("; not edited"):
             console.warning(skipped.reason, file=skipped.file)
     bump_report.render_warnings(console, result.render)
-    doc = document(result, dry_run=dry_run)
+    doc = document(result, dry_run=dry_run, builds=builds)
     console.set_outputs(
         {
             "changed": result.changed,
@@ -204,14 +225,22 @@ def report(console: Console, result: writeback.Result, *, dry_run: bool) -> None
             "files": "\n".join(result.files),
             "changes": doc["changes"],
             "held": "\n".join(item["image"] for item in doc["held"]),
+            **bump_report.builds_outputs(builds, doc),
         }
     )
-    console.summary(_summary(result, dry_run=dry_run))
-    console.result(doc, text(result, dry_run=dry_run))
+    extra = bump_report.builds_summary(builds, doc.get("deployed", []))
+    if result.images:
+        extra += [*message.image_table(result.images, source or message.Source()), ""]
+    console.summary(_summary(result, dry_run=dry_run, extra=extra))
+    console.result(doc, "\n".join([text(result, dry_run=dry_run), *bump_report.builds_text(builds, doc)]))
 
 
-def _summary(result: writeback.Result, *, dry_run: bool) -> str:
+def _summary(result: writeback.Result, *, dry_run: bool, extra: list[str] | None = None) -> str:
+    """The step summary; ``extra``: lines after the heading (the services deployed and
+    missing, one row per image)."""
     head = "### bump-manifest" + (" (dry run)" if dry_run else "")
+    if extra:
+        head = "\n".join([head, "", *extra]).rstrip("\n")
     held = "".join(f"\n> {h.notice}\n" for h in result.held)
     if not result.changed and held:
         return f"{head}\n\n{text(result, dry_run=dry_run)}\n{held}"

@@ -4,6 +4,7 @@ pin it, and still every file in which the engine finds one of its pins, in every
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,52 @@ def test_read_bytes_reads_every_byte(tmp_path: Path, size: int) -> None:
     data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
     (tmp_path / "f.yaml").write_bytes(data)
     assert read_bytes(str(tmp_path / "f.yaml")) == data
+
+
+# -- many targets: one pattern for all the names, the same answer as each name alone -----------
+def _bounded(name: bytes) -> re.Pattern[bytes]:
+    """The boundary rule, spelled out for one name: no name byte after it, no `-` or `.` before."""
+    return re.compile(rb"(?<![-.])" + re.escape(name) + rb"(?![a-z0-9._/-])")
+
+
+def _alone(targets: list[Target], data: bytes) -> bool:
+    """What the prefilter must answer: some target's name, bounded, or the marker."""
+    names = {t.repository.rsplit("/", 1)[-1].encode() for t in targets}
+    return b'"gitops-ci"' in data or any(_bounded(name).search(data) for name in names)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    names=st.lists(st.text(alphabet="ab1-.", min_size=1, max_size=5), min_size=1, max_size=60),
+    text=st.text(alphabet="ab1-._/: \n\"'x", max_size=60),
+)
+def test_the_combined_pattern_answers_as_each_name_alone(names: list[str], text: str) -> None:
+    """Names drawn from a few letters share starts and ends (`a`, `ab`, `a-b`, `ba`), the text
+    puts them next to every boundary byte: the one pattern of all the names passes exactly the
+    texts in which one of them stands bounded."""
+    targets = [Target(f"ghcr.io/acme/{name}", "1") for name in names if NAME_OK.fullmatch(name)]
+    if not targets:
+        return
+    data = text.encode("utf-8")
+    assert prefilter(targets)(data) == _alone(targets, data), (names, text)
+
+
+NAME_OK = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")  # a valid last path component
+
+
+def test_fifty_targets_pass_the_union_of_their_files_in_one_search(tmp_path: Path) -> None:
+    words = ("orders", "billing", "search", "catalog")
+    names = [f"svc{i}" for i in range(25)] + [f"{words[i % 4]}-{i:03d}" for i in range(25)]
+    files = {}
+    for i, name in enumerate([*names, "svc100", "svc1-worker", "pre.svc2", "orders-0001"]):
+        files[f"apps/{i}/deploy.yaml"] = PINS["workload.yaml"].replace("acme/svc1", f"acme/{name}")
+        files[f"apps/{i}/values.yaml"] = PINS["chart/values-split.yaml"].replace("svc1", name)
+    root = _tree(tmp_path, files)
+    targets = [Target(f"ghcr.io/acme/{name}", "2") for name in names]
+
+    wanted = prefilter(targets)
+
+    assert isinstance(wanted.names, re.Pattern)  # one pattern for the fifty names
+    together = _passing(root, targets)
+    assert together == set().union(*(_passing(root, [t]) for t in targets))
+    assert together == {rel for rel in files if int(rel.split("/")[1]) < 50}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Mapping, Protocol, Sequence
 
 from ruamel.yaml.nodes import Node
 
@@ -58,12 +58,12 @@ def edit_file(
     except UnicodeDecodeError:
         result.skipped.append(Skipped(rel, "not UTF-8 text"))
         return result
-    parts = _parse(rel, text, [""] if extra else [n.decode() for n in needles(targets)], targets, result)
+    wanted, by_repo = _wanted(targets)
+    parts = _parse(rel, text, [""] if extra else wanted, targets, result)
     if parts is None:
         return result
     docs = [doc for part in parts for doc in part.docs]
     edits = Edits(text)
-    by_repo = {normalize_name(t.repository): t for t in targets}
     for site in _sites(rel, text, docs, targets, result, extra):
         _retarget(rel, site, by_repo, scope, edits, result)
     result.changes.sort(key=lambda change: change.line)
@@ -73,6 +73,21 @@ def edit_file(
         if after != text:
             result.edit = FileEdit(rel, data, after.encode("utf-8"))
     return result
+
+
+_Wanted = tuple[list[str], Mapping[str, Target]]
+_LAST: list[tuple[Sequence[Target], _Wanted]] = []  # the last targets seen, and what they gave
+
+
+def _wanted(targets: Sequence[Target]) -> _Wanted:
+    """What every file of a run needs of its targets, made once a run, not once a file (the
+    scan hands every file the same sequence): the needles a document must hold, and the targets
+    by normalised repository. Neither is to be changed."""
+    if _LAST and _LAST[0][0] is targets:
+        return _LAST[0][1]
+    found = [n.decode() for n in needles(targets)], {normalize_name(t.repository): t for t in targets}
+    _LAST[:] = [(targets, found)]
+    return found
 
 
 def repositories(rel: str, data: bytes, extra: Extra | None = None) -> set[str]:
@@ -90,7 +105,7 @@ def repositories(rel: str, data: bytes, extra: Extra | None = None) -> set[str]:
 
 
 def _parse(
-    rel: str, text: str, wanted: list[str], targets: Sequence[Target], result: FileResult
+    rel: str, text: str, wanted: Sequence[str], targets: Sequence[Target], result: FileResult
 ) -> list[Part] | None:
     """The runs of documents that can pin a target, parsed; None when the file is skipped."""
     try:
@@ -129,7 +144,7 @@ def _sites(
 
 
 def _retarget(
-    rel: str, site: Site, by_repo: dict[str, Target], scope: Scope, edits: Edits, result: FileResult
+    rel: str, site: Site, by_repo: Mapping[str, Target], scope: Scope, edits: Edits, result: FileResult
 ) -> None:
     repo = site.repository()
     target = by_repo.get(repo) if repo else None

@@ -35,6 +35,24 @@ def write_all(root: Path, edits: Sequence[FileEdit], replace: Replace = os.repla
         ) from None
 
 
+def write_throwaway(root: Path, edits: Sequence[FileEdit]) -> None:
+    """Write every edit in place, neither fsynced nor kept aside: for a checkout that is thrown
+    away when anything fails (the write-back's clone, whose commit is what lasts). A fault is
+    a UserError naming the file."""
+    for edit in edits:
+        path = root / edit.file
+        _check_unchanged(path, edit)
+        try:
+            with open(path, "wb") as handle:
+                handle.write(edit.after)
+        except OSError as exc:
+            raise UserError(
+                f"cannot write {edit.file} in the clone of the infra repo: {exc.strerror or exc}",
+                why="nothing was committed or pushed",
+                fix="free disk space in the runner's temporary folder (TMPDIR) and run again",
+            ) from None
+
+
 class _Failed(Exception):
     def __init__(self, file: str, error: OSError) -> None:
         super().__init__(file)

@@ -23,6 +23,8 @@ from ruamel.yaml.parser import Parser
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import Scanner
 
+from gitops_ci.engines.bump import fastyaml
+
 STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVERS = (VersionedResolver(version=(1, 2)), VersionedResolver(version=(1, 1)))
 _PLAIN_UNSAFE_START = set("&*!|>'\"%@`{}[],?:-#")
@@ -157,6 +159,17 @@ _LOADERS = threading.local()
 def compose(text: str) -> list[Node]:
     """Every document of ``text`` as a node tree (empty documents are dropped); nesting,
     alias expansion and duplicate keys checked."""
+    docs = fastyaml.compose(text)  # the plain block YAML of most manifests, node for node the same
+    if docs is not None:
+        return docs  # no alias, no key twice: checked as it was read
+    docs = _compose(text)
+    for doc in docs:
+        check_document(doc, aliases="*" in text)
+    return docs
+
+
+def _compose(text: str) -> list[Node]:
+    """ruamel.yaml's composer: every document of ``text``, or the syntax error."""
     yaml = getattr(_LOADERS, "yaml", None) or loader()
     _LOADERS.yaml = None  # in use until this text is parsed
     try:
@@ -168,8 +181,6 @@ def compose(text: str) -> list[Node]:
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).strip() or "invalid YAML", 0) from None
     _LOADERS.yaml = yaml
-    for doc in docs:
-        check_document(doc, aliases="*" in text)
     return docs
 
 

@@ -72,6 +72,9 @@ class Inputs:
     full_history: bool = False  # clone every commit (trees, no blobs): `prepare` reads trailers
     description: str = ""  # the PR body's first paragraph ("": message.DEFAULT_INTRO)
     placeholders: tuple[tuple[str, str], ...] = ()  # more template fields, e.g. from_environment
+    # (repository, the commit its build came from) for each target of a bump that lists its
+    # images one by one (commit message, PR body): one row each. (): the changes alone.
+    image_sources: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,12 @@ class Result:
     files: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skipped, ...] = ()
-    diff: str = ""
+    diff: str = ""  # a dry run's (or a local edit's) unified diff
     attempts: int = 0
     warnings: tuple[str, ...] = field(default=())
     held: tuple[downgrade.Held, ...] = ()  # targets not pinned: the infra repo runs a newer build
     render: RenderCheck = RenderCheck()
+    images: tuple[message.ImageRow, ...] = ()  # one row per image pinned (Inputs.image_sources)
 
 
 @dataclass(frozen=True)
@@ -145,12 +149,13 @@ def run_commit(inputs: Inputs, svc: Services, git: Git) -> Result:
     git.clone(base, sparse=_sparse(inputs, svc), depth=history_depth(inputs))
     for attempt in range(1, inputs.attempts + 1):
         plan, narrowed, held = plan_guarded(git, prepared(git, inputs), svc)
+        rows = tuple(image_rows(narrowed, plan))
         if not plan.changed or inputs.dry_run:
-            return replace(_unpushed(plan, git, attempt), held=held)
+            return replace(_unpushed(plan, git, attempt), held=held, images=rows)
         sha = _commit(narrowed, git, plan)
         if git.push(base).ok:
             svc.log(f"pushed {sha[:12]} to {base} (attempt {attempt})")
-            return replace(_pushed(plan, sha, attempt), held=held)
+            return replace(_pushed(plan, sha, attempt), held=held, images=rows)
         svc.log(f"push to {base} rejected: the branch moved; re-applying the edit on its new head")
         _wait_and_refresh(inputs, svc, git, base, attempt)
     raise _gave_up(inputs, base)
@@ -192,20 +197,27 @@ def run_pr(inputs: Inputs, svc: Services, git: Git) -> Result:
         return _unpushed(Plan(), git, 1)
     plan, narrowed, held = plan_guarded(git, inputs, svc)
     # The branch is named after every target, so a run keeps its PR when one image is held.
-    branch = message.branch_name(inputs.branch_template, fields(inputs))
+    branch = message.branch_name(
+        inputs.branch_template, message.branch_values(inputs.targets, fields(inputs))
+    )
+    rows = image_rows(narrowed, plan)
     if not plan.changed or inputs.dry_run:
-        unpushed = _unpushed(plan, git, 1)
+        unpushed = replace(_unpushed(plan, git, 1), images=tuple(rows))
         return replace(unpushed, branch=branch, commit_sha="" if plan.changed else base_head, held=held)
     values = fields(narrowed)
     sha = _commit(narrowed, git, plan)
     sha, pushed, attempts = _push_branch(narrowed, svc, git, branch, base_head)
-    title = svc.redactor.redact(message.render(inputs.message_template, values, name="message-template"))
+    title = message.title(message.render(inputs.message_template, values, name="message-template"))
+    title = svc.redactor.redact(title)
     diff = message.unified_diff(plan.edits)
     intro = inputs.description or message.DEFAULT_INTRO
-    body = svc.redactor.redact(message.pr_body(plan, diff, inputs.source, _trailers(narrowed), intro))
+    body = message.pr_body(plan, diff, inputs.source, _trailers(narrowed), intro, rows)
+    body = svc.redactor.redact(body)
     pull, operation = _open_or_update(inputs, api, branch, base, title, body, pushed)
     warnings = _decorate(inputs, api, pull.number)
-    result = replace(_pushed(plan, sha, attempts), branch=branch, warnings=warnings, held=held)
+    result = replace(
+        _pushed(plan, sha, attempts), branch=branch, warnings=warnings, held=held, images=tuple(rows)
+    )
     return replace(result, pr_number=pull.number, pr_url=pull.url, pr_operation=operation)
 
 
@@ -333,7 +345,14 @@ def plan_guarded(git: Git, inputs: Inputs, svc: Services) -> tuple[Plan, Inputs,
     assert git.workdir is not None
     deployments = history.parse_log(git.log(history.LOG_FORMAT, "HEAD"))
     held = downgrade.held(
-        git.workdir, plan, inputs.targets, inputs.scope, inputs.environment, inputs.source, deployments
+        git.workdir,
+        plan,
+        inputs.targets,
+        inputs.scope,
+        inputs.environment,
+        inputs.source,
+        deployments,
+        dict(inputs.image_sources),
     )
     if not held:
         return plan, inputs, ()
@@ -346,17 +365,22 @@ def plan_guarded(git: Git, inputs: Inputs, svc: Services) -> tuple[Plan, Inputs,
 
 def _commit(inputs: Inputs, git: Git, plan: Plan) -> str:
     assert git.workdir is not None
-    engine.apply(git.workdir, plan)
+    engine.apply(git.workdir, plan, throwaway=True)  # the clone: its commit is what lasts
     git.add(plan.files)
     subject = message.render(inputs.message_template, fields(inputs), name="message-template")
     signoff = f"{inputs.identity.name} <{inputs.identity.email}>" if inputs.signoff else ""
-    return git.commit(
-        message.commit_message(subject, plan, _trailers(inputs), signoff), identity=inputs.identity
-    )
+    text = message.commit_message(subject, plan, _trailers(inputs), signoff, image_rows(inputs, plan))
+    return git.commit(text, identity=inputs.identity)
 
 
 def _trailers(inputs: Inputs) -> list[tuple[str, str]]:
-    return message.trailers(inputs.targets, inputs.environment, inputs.source, inputs.extra_trailers)
+    sources = dict(inputs.image_sources)
+    return message.trailers(inputs.targets, inputs.environment, inputs.source, inputs.extra_trailers, sources)
+
+
+def image_rows(inputs: Inputs, plan: Plan) -> list[message.ImageRow]:
+    """One row per image of the attempt's targets, when the bump lists its images one by one."""
+    return message.image_rows(plan, inputs.targets, dict(inputs.image_sources))
 
 
 def local_result(plan: Plan) -> Result:
@@ -387,13 +411,13 @@ def _unpushed(plan: Plan, git: Git, attempt: int) -> Result:
 
 
 def _pushed(plan: Plan, sha: str, attempt: int) -> Result:
+    """A pushed result: no diff (a dry run shows one; a PR body makes its own)."""
     return Result(
         True,
         sha,
         files=plan.files,
         changes=plan.changes,
         skipped=plan.skipped,
-        diff=message.unified_diff(plan.edits),
         attempts=attempt,
         render=plan.render,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from gitops_ci.engines.bump import core as engine
 from gitops_ci.engines.writeback.history import Deployment, select
@@ -39,42 +39,72 @@ def held(
     environment: str,
     source: Source,
     deployments: Sequence[Deployment],
+    sources: Mapping[str, str] | None = None,
 ) -> tuple[Held, ...]:
-    """The targets of `plan` that would replace a newer build (newest first `deployments`)."""
+    """The targets of `plan` that would replace a newer build (newest first `deployments`).
+    ``sources`` gives a target's own source commit (a build's revision label): one built from
+    another commit than the run's has no known time, so it is not held."""
     mine = utc_time(source.time)
     if mine is None:
         return ()
-    out = []
-    for target in targets:
+    candidates: dict[int, list[Deployment]] = {}
+    for index, target in enumerate(targets):
+        if (sources or {}).get(target.repository, source.commit) != source.commit:
+            continue
         olds = [c.old for c in plan.changes if c.repository == target.repository]
         if not olds:  # already pinned everywhere in scope: nothing would be replaced
             continue
         mine_env = [d for d in select(deployments, target.repository) if d.environment == environment]
-        running = current(infra_dir, target, scope, mine_env, olds)
-        if running is not None and _newer(running, source, mine):
-            out.append(Held(target, running, notice(running, target, environment, source)))
+        candidates[index] = _candidates(mine_env, olds)
+    running = _current(infra_dir, targets, candidates, scope)
+    out = []
+    for index, deployment in sorted(running.items()):
+        target = targets[index]
+        if _newer(deployment, source, mine):
+            out.append(Held(target, deployment, notice(deployment, target, environment, source)))
     return tuple(out)
 
 
-def current(
-    infra_dir: Path, target: Target, scope: Scope, deployments: Sequence[Deployment], olds: Sequence[str]
-) -> Deployment | None:
-    """The newest deployment whose pin is still in place; `olds` (the pins the plan would
-    replace) rule out cheaply the versions that cannot be, the engine decides the rest."""
+def _candidates(deployments: Sequence[Deployment], olds: Sequence[str]) -> list[Deployment]:
+    """The newest deployment of each version that may still be pinned (its tag or digest is in
+    one of the pins the plan would replace), newest first."""
     tried: set[tuple[str | None, str | None]] = set()
+    out = []
     for deployment in deployments:
         version = (deployment.tag, deployment.digest)
         marker = deployment.digest or deployment.tag or ""
         if version in tried or not marker or not any(marker in old for old in olds):
             continue
         tried.add(version)
-        again = replace(
-            target, tag=deployment.tag, digest=deployment.digest, digest_only=deployment.tag is None
-        )
-        pinned = engine.plan(infra_dir, (again,), scope)
-        if pinned.matched and not pinned.changed:
-            return deployment
-    return None
+        out.append(deployment)
+    return out
+
+
+def _current(
+    infra_dir: Path, targets: Sequence[Target], candidates: Mapping[int, list[Deployment]], scope: Scope
+) -> dict[int, Deployment]:
+    """For each target (by index), the first of its candidates whose version is pinned
+    everywhere in scope. One plan a round tries the next candidate of every target still
+    open, so the infra dir is read once a round, not once a target (usually one round)."""
+    found: dict[int, Deployment] = {}
+    left = {index: list(queue) for index, queue in candidates.items() if queue}
+    while left:
+        tried = {index: queue.pop(0) for index, queue in left.items()}
+        probes = [
+            replace(targets[index], tag=d.tag, digest=d.digest, digest_only=d.tag is None)
+            for index, d in tried.items()
+        ]
+        pinned = engine.plan(infra_dir, probes, scope)
+        matched = {pin.repository for pin in pinned.pins}
+        changed = {change.repository for change in pinned.changes}
+        for index, deployment in tried.items():
+            repository = targets[index].repository
+            if repository in matched and repository not in changed:
+                found[index] = deployment
+                del left[index]
+            elif not left[index]:
+                del left[index]
+    return found
 
 
 def _newer(running: Deployment, source: Source, mine: datetime) -> bool:

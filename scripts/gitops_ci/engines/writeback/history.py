@@ -12,6 +12,7 @@ from gitops_ci.errors import UserError
 
 LOG_FORMAT = "%H%x1f%cI%x1f%an%x1f%(trailers:only,unfold)%x1e"
 _HEX = re.compile(r"[0-9a-f]{7,40}")
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")  # SHA-1 or SHA-256 object names
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,15 @@ def _deployments(sha: str, when: str, author: str, pairs: list[tuple[str, str]])
     # A promotion names the infra commit of each image it copied, in the order of its Image: trailers.
     copied = [v for k, v in pairs if k == "promoted-from-commit"]
     images = [v for k, v in pairs if k == "image"]
+    own = _own_sources(pairs)
     out = []
     for index, value in enumerate(images):
         ref = parse_reference(value)
         if ref is None:
             continue
+        # An image built from another commit than the run's names it (Image-Source-Commit); the
+        # Source-Time trailer is the run commit's time, not that commit's: unknown.
+        commit = own.get(normalize_name(ref.name), "")
         out.append(
             Deployment(
                 sha,
@@ -99,14 +104,24 @@ def _deployments(sha: str, when: str, author: str, pairs: list[tuple[str, str]])
                 ref.digest,
                 first.get("environment", ""),
                 first.get("source-repository", ""),
-                first.get("source-commit", ""),
+                commit or first.get("source-commit", ""),
                 first.get("workflow-run", ""),
                 first.get("rollback-of", ""),
-                first.get("source-time", ""),
+                "" if commit else first.get("source-time", ""),
                 first.get("promoted-from", ""),
                 copied[index] if index < len(copied) else "",
             )
         )
+    return out
+
+
+def _own_sources(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The Image-Source-Commit trailers (REPO=SHA) by normalised repository."""
+    out = {}
+    for key, value in pairs:
+        repository, sep, commit = value.rpartition("=")
+        if key == "image-source-commit" and sep and _COMMIT.fullmatch(commit) and parse_reference(repository):
+            out[normalize_name(repository)] = commit
     return out
 
 
