@@ -3,7 +3,8 @@ scenario, every build handed to deploy through act's own artifact server.
 
 1. a push whose before..after changes two of the three services: plan picks those two, two
    matrix legs gate, build and push them, and ONE infra commit pins both new images (the third
-   service's pin untouched); one notification lists both;
+   service's pin untouched); verify waits once for (a fake) Argo CD to run it; one notification
+   lists both;
 2. one of the two changed services fails to build (its Dockerfile runs `false`): the other leg
    still builds, but nothing is deployed (the infra repo's head unchanged, nothing pushed to it)
    and the run fails naming the failed service, in the log and in the notification;
@@ -29,6 +30,8 @@ import pytest
 from e2e.conftest import Stack
 from e2e.test_chain import ROOT, fields
 from testing.act import ActRun, run_act
+from testing.argocd_fake import TOKEN as ARGOCD_TOKEN
+from testing.argocd_fake import FakeArgoCD, following
 from testing.forge import Forge, git
 from testing.git_http import TOKEN, GitServer
 from testing.github_fake import FakeGitHub
@@ -49,12 +52,19 @@ jobs:
       python: {python}
       build-args: BASE_IMAGE={base}
       registry-username: ci
-      partial: {partial}
+      partial: {partial}{with_argocd}
     secrets:
       infra-token: ${{{{ secrets.INFRA_TOKEN }}}}
       registry-password: ${{{{ secrets.REGISTRY_PASSWORD }}}}
-      webhook-url: ${{{{ secrets.WEBHOOK_URL }}}}
+      webhook-url: ${{{{ secrets.WEBHOOK_URL }}}}{secrets_argocd}
 """
+WITH_ARGOCD = """
+      argocd-applications: api-staging,web-staging
+      verify-timeout: '30'
+      degraded-grace: '1'"""
+SECRETS_ARGOCD = """
+      argocd-server: ${{ secrets.ARGOCD_SERVER }}
+      argocd-token: ${{ secrets.ARGOCD_TOKEN }}"""
 APP = 'GREETING = "hello from {name}"\n\n\nif __name__ == "__main__":\n    print(GREETING)\n'
 DOCKERFILE = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY app.py /app/app.py\n"
 
@@ -117,17 +127,26 @@ def run_monorepo(
     push: dict[str, str | None],
     *,
     partial: bool = False,
+    argocd: FakeArgoCD | None = None,
 ) -> Run:
     images = f"{stack.registry.host}/{tmp_path.name}"  # the registry is shared by the tests
     forge.create_repo(INFRA, infra(images))
     before = {f: forge.read(INFRA, "main", f) for f in infra(images)}
-    text = CALLER.format(python=sys.executable, base=stack.base_image, partial=str(partial).lower())
+    text = CALLER.format(
+        python=sys.executable,
+        base=stack.base_image,
+        partial=str(partial).lower(),
+        with_argocd=WITH_ARGOCD if argocd else "",
+        secrets_argocd=SECRETS_ARGOCD if argocd else "",
+    )
     with WebhookSink() as sink:
         secrets = {
             "INFRA_TOKEN": TOKEN,
             "REGISTRY_PASSWORD": stack.registry.password,
             "WEBHOOK_URL": sink.url,
         }
+        if argocd:
+            secrets.update(ARGOCD_SERVER=argocd.url, ARGOCD_TOKEN=ARGOCD_TOKEN)
         env = {
             **stack.buildah_env,
             "GITHUB_SERVER_URL": server.url,
@@ -201,12 +220,16 @@ def test_two_changed_services_are_built_side_by_side_and_deployed_in_one_infra_c
     git_server: GitServer,
     github: FakeGitHub,
     artifact_actions: dict[str, Path],
+    argocd: FakeArgoCD,
 ) -> None:
+    for app in ("api", "web"):
+        head = lambda: forge.branch_sha(INFRA, "main") or ""  # noqa: E731
+        argocd.play(f"{app}-staging", following(f"{app}-staging", head, path=f"apps/{app}/overlays/staging"))
     push = {**changed("api"), **changed("web")}
-    run = run_monorepo(tmp_path, stack, forge, git_server, github, artifact_actions, push)
+    run = run_monorepo(tmp_path, stack, forge, git_server, github, artifact_actions, push, argocd=argocd)
     log = run.act.log
     assert run.act.returncode == 0, log[-6000:]
-    for job in ("plan", "build api", "build web", "deploy", "notify"):
+    for job in ("plan", "build api", "build web", "deploy", "verify", "notify"):
         assert job_succeeded(log, job), job
     assert "build worker" not in log, "an unchanged service was built"
     assert stack.registry.tags(run.repository("worker")) == []
@@ -225,11 +248,15 @@ def test_two_changed_services_are_built_side_by_side_and_deployed_in_one_infra_c
     for path in (staging("worker"), *(production(s) for s in SERVICES)):
         assert forge.read(INFRA, "main", path) == run.before[path], path
 
+    # Verified once: Argo CD was asked about both applications at that commit.
+    assert argocd.gets_of("api-staging") and argocd.gets_of("web-staging")
+
     # One notification: success, a line per service with the reference deployed.
     (received,) = run.notifications
     payload = received.json()
     assert payload["status"] == "success"
-    assert fields(received)["Stages"][0] == "✅ plan · ✅ build · ✅ deploy"
+    assert fields(received)["Stages"][0] == "✅ plan · ✅ build · ✅ deploy · ✅ verify"
+    assert re.fullmatch(r"healthy in \d+ s", fields(received)["Deployment"][0])
     for service in ("api", "web"):
         version, digest = built(stack, run, service)
         assert (
