@@ -8,7 +8,8 @@ scenario, every build handed to deploy through act's own artifact server.
 2. one of the two changed services fails to build (its Dockerfile runs `false`): the other leg
    still builds, but nothing is deployed (the infra repo's head unchanged, nothing pushed to it)
    and the run fails naming the failed service, in the log and in the notification;
-3. the same push with `partial: true`: the service that built is deployed, alone.
+3. the same push with `partial: true`: the service that built is deployed, alone;
+4. a push that changes none of the services: plan only, nothing built, deployed or notified.
 In every run no secret reaches the act log.
 
 Against real parts: a docker-registry with htpasswd, buildah, the infra repo over git smart HTTP
@@ -247,6 +248,10 @@ def test_two_changed_services_are_built_side_by_side_and_deployed_in_one_infra_c
         assert f"{run.images}/{service}" in pin
     for path in (staging("worker"), *(production(s) for s in SERVICES)):
         assert forge.read(INFRA, "main", path) == run.before[path], path
+    message = forge.message(INFRA, "main").splitlines()
+    for service in ("api", "web"):
+        version, digest = built(stack, run, service)
+        assert f"Image: {run.images}/{service}:{version}@{digest}" in message, message
 
     # Verified once: Argo CD was asked about both applications at that commit.
     assert argocd.gets_of("api-staging") and argocd.gets_of("web-staging")
@@ -328,3 +333,21 @@ def test_with_partial_the_services_that_built_are_deployed(
     assert f"✅ api: deployed to staging, {run.images}/api:{version}@{digest}" in payload["text"]
     assert "❌ worker: build failed" in payload["text"]
     assert fields(received)["Infra commit"][0] == head[:7]
+
+
+def test_a_push_that_changes_no_service_builds_deploys_and_notifies_nothing(
+    tmp_path: Path,
+    stack: Stack,
+    forge: Forge,
+    git_server: GitServer,
+    github: FakeGitHub,
+    artifact_actions: dict[str, Path],
+) -> None:
+    run = run_monorepo(tmp_path, stack, forge, git_server, github, artifact_actions, {"README.md": "docs\n"})
+    log = run.act.log
+    assert run.act.returncode == 0, log[-6000:]
+    assert job_succeeded(log, "plan") and "0 of 3 services changed" in log
+    for job in ("build", "deploy", "verify", "notify"):
+        assert not job_ended(log, job, "succeeded") and not job_ended(log, job, "failed"), job
+    assert uploaded(run.artifacts) == set() and run.notifications == []
+    assert len(forge.log(INFRA, "main")) == 1 and git_server.pushes() == []
