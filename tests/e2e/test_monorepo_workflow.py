@@ -5,7 +5,7 @@ scenario, every build handed to deploy through act's own artifact server.
    matrix legs gate, build and push them, and ONE infra commit pins both new images (the third
    service's pin untouched); verify waits once for (a fake) Argo CD to run it; one notification
    lists both;
-2. one of the two changed services fails to build (its Dockerfile runs `false`): the other leg
+2. one of the two changed services fails to build (a Dockerfile step fails): the other leg
    still builds, but nothing is deployed (the infra repo's head unchanged, nothing pushed to it)
    and the run fails naming the failed service, in the log and in the notification;
 3. the same push with `partial: true`: the service that built is deployed, alone;
@@ -176,7 +176,8 @@ def changed(service: str) -> dict[str, str | None]:
 
 
 def broken(service: str) -> dict[str, str | None]:
-    return {f"services/{service}/Dockerfile": DOCKERFILE + "RUN false\n"}
+    """A Dockerfile step that fails; its text looks like one of notify's `{name}` placeholders."""
+    return {f"services/{service}/Dockerfile": DOCKERFILE + 'RUN test -n "${NOT_SET}"\n'}
 
 
 def job_ended(log: str, job: str, how: str) -> bool:
@@ -292,7 +293,7 @@ def test_a_failed_build_deploys_nothing_and_names_the_service(
 
     # ... but nothing is deployed: the infra repo is as it was, nothing was pushed to it.
     assert len(forge.log(INFRA, "main")) == 1 and git_server.pushes() == []
-    why = "build-and-push: the image build failed (exit code 1) at step: RUN false"
+    why = 'build-and-push: the image build failed (exit code 1) at step: RUN test -n "${NOT_SET}"'
     assert f"❌ worker: build failed ({why})" in log
 
     (received,) = run.notifications
@@ -301,7 +302,8 @@ def test_a_failed_build_deploys_nothing_and_names_the_service(
     got = fields(received)
     assert got["Failed stage"][0] == "build"
     assert got["Error"][0] == f"build failed: worker ({why})"
-    assert f"❌ worker: build failed ({why})" in payload["text"]
+    # The text (a template) names it; the reason, which holds `{NOT_SET}`, is in the Error only.
+    assert "❌ worker: build failed\n" in payload["text"] + "\n" and "NOT_SET" not in payload["text"]
     assert "⏸️ api: built, not deployed" in payload["text"]
 
 
