@@ -295,6 +295,7 @@ def test_a_failed_build_deploys_nothing_and_names_the_service(
     assert len(forge.log(INFRA, "main")) == 1 and git_server.pushes() == []
     why = 'build-and-push: the image build failed (exit code 1) at step: RUN test -n "${NOT_SET}"'
     assert f"❌ worker: build failed ({why})" in log
+    assert f"| worker |  | ❌ build failed ({why}) |" in log  # the job summary's table
 
     (received,) = run.notifications
     payload = received.json()
