@@ -13,6 +13,7 @@ EXPECTED = {
     *(str(p.relative_to(ROOT)) for p in ROOT.glob("actions/*/action.yml")),
     ".github/workflows/gitops-pipeline.yml",
     ".github/workflows/promote.yml",
+    ".github/workflows/gitops-monorepo.yml",
 }
 
 

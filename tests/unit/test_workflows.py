@@ -1,8 +1,9 @@
 """The reusable workflows' shape (issue 15): production is promoted from staging's pin, never from
-the build's output; every job that writes to the infra repo holds its environment's concurrency
-group and no token permission; and every caller (examples, org templates) passes only inputs and
-secrets the called workflow declares, all its required ones included (actionlint checks a call
-only when the called workflow is local)."""
+the build's output; the monorepo workflow deploys every build of a run in one bump, from the
+artifacts its matrix legs hand on; every job that writes to the infra repo holds its
+environment's concurrency group and no token permission; and every caller (examples, org
+templates) passes only inputs and secrets the called workflow declares, all its required ones
+included (actionlint checks a call only when the called workflow is local)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from gitops_ci_dev.act import DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT
+
 ROOT = Path(__file__).resolve().parents[2]
 REUSABLE = {
     "gitops-pipeline.yml": ROOT / ".github" / "workflows" / "gitops-pipeline.yml",
     "promote.yml": ROOT / ".github" / "workflows" / "promote.yml",
+    "gitops-monorepo.yml": ROOT / ".github" / "workflows" / "gitops-monorepo.yml",
 }
 CALLERS = sorted(
     [*ROOT.glob("examples/app/.github/workflows/*.yml"), *ROOT.glob("examples/workflow-templates/*.yml")]
@@ -46,6 +50,37 @@ def test_production_is_promoted_from_the_staging_pin_never_from_the_build() -> N
     assert not [v for v in map(str, given.values()) if re.search(r"build\.outputs\.(digest|version)", v)]
     assert production["environment"] == "${{ inputs.production-environment }}"
     assert "deploy-staging" in production["needs"] and "verify-staging" in production["needs"]
+
+
+def test_the_monorepo_deploys_every_build_of_the_run_in_one_bump() -> None:
+    jobs = _load(REUSABLE["gitops-monorepo.yml"])["jobs"]
+    build, deploy = jobs["build"], jobs["deploy"]
+    assert build["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
+    assert build["strategy"]["fail-fast"] is False
+    assert build["if"] == "needs.plan.outputs.count != '0'"
+    (upload,) = [s for s in build["steps"] if s.get("uses") == UPLOAD_ARTIFACT and "if" not in s]
+    assert upload["with"]["name"] == "gitops-ci-build-${{ matrix.name }}"
+    # The metadata reaches the file through env:, never through the script's text.
+    (keep,) = [s for s in build["steps"] if "steps.build.outputs.metadata" in str(s.get("env"))]
+    assert "${{" not in keep["run"]
+
+    (bump,) = [s for s in deploy["steps"] if s.get("uses") == "acme/gitops-ci/actions/bump-manifest@v1"]
+    given = bump["with"]
+    assert given["expect-builds"] == "${{ needs.plan.outputs.services }}"
+    assert given["partial"] == "${{ inputs.partial }}" and given["mode"] == "${{ inputs.mode }}"
+    assert not {"image", "tag", "digest", "set"} & set(given), "the images come from the builds only"
+    (download,) = [s for s in deploy["steps"] if s.get("uses") == DOWNLOAD_ARTIFACT and "if" not in s]
+    assert download["with"]["pattern"] == "gitops-ci-build-*" and download["with"]["merge-multiple"] is True
+    assert given["set-from"] == download["with"]["path"]
+    # After a failed leg too (never after a cancel); only when the plan has services.
+    assert "!cancelled()" in deploy["if"] and "needs.plan.outputs.count != '0'" in deploy["if"]
+
+
+def test_artifact_actions_are_pinned_to_what_the_e2e_stand_ins_replace() -> None:
+    """The offline runs map exactly these pins to the stand-ins on the real artifact client."""
+    for path in (*REUSABLE.values(), *CALLERS):
+        for used in re.findall(r"uses: (actions/(?:upload|download)-artifact@\S+)", path.read_text()):
+            assert used in (UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT), f"{path.name}: {used}"
 
 
 @pytest.mark.parametrize("name", sorted(REUSABLE))
