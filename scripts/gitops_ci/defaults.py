@@ -42,11 +42,22 @@ def load(
     text = _read(path)
     if not text.strip():
         return {}  # nothing to parse: skip loading the YAML library
+    from gitops_ci import plain_yaml
+
+    try:
+        data = plain_yaml.load(text)  # the plain shape a defaults file has, read exactly as below
+    except plain_yaml.NotPlain:
+        data = _parse(path, text)
+    return validate(data, known, source=str(path), secret_keys=secret_keys)
+
+
+def _parse(path: Path, text: str) -> Any:
+    """The file through the YAML library: any shape, and its errors at their line."""
     from ruamel.yaml import YAML  # here, not at the top: every command starts through this module
     from ruamel.yaml.error import YAMLError
 
     try:
-        data: Any = YAML(typ="safe", pure=True).load(text)
+        return YAML(typ="safe", pure=True).load(text)
     except (YAMLError, RecursionError) as exc:
         why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).strip()
         raise UserError(
@@ -54,7 +65,6 @@ def load(
             why=why,
             fix="fix the YAML syntax at the line shown",
         ) from None
-    return validate(data, known, source=str(path), secret_keys=secret_keys)
 
 
 def _read(path: Path) -> str:
