@@ -239,6 +239,26 @@ def test_help_imports_only_what_declares_the_options(command: str, tmp_path: Pat
             ["rollback", "--image", "ghcr.io/acme/api", "--infra-dir", "nowhere"],
             ("gitops_ci.engines.bump.core", "gitops_ci.engines.writeback.core"),
         ),
+        (  # the edit engine's first check, the infra dir, before it and its YAML parser load
+            ["bump-manifest", "--infra-dir", "nowhere", "--image", "ghcr.io/acme/api", "--tag", "1"],
+            ("gitops_ci.engines.bump.core", "gitops_ci.engines.bump.files", "ruamel"),
+        ),
+        (  # not a checkout: the history is not read, nor its module loaded
+            ["history", "--infra-dir", "nowhere"],
+            ("gitops_ci.engines.writeback.history", "gitops_ci.doors.git"),
+        ),
+        (  # no environments: refused before the promote engine, its model and the write-back load
+            ["promote"],
+            (
+                "gitops_ci.engines.promote.core",
+                "gitops_ci.engines.promote.model",
+                "gitops_ci.engines.writeback.core",
+            ),
+        ),
+        (  # the suite's defaults file is read without the YAML library
+            ["verify-deployment"],
+            ("ruamel",),
+        ),
     ],
 )
 def test_a_bad_input_is_refused_before_the_engine_loads(

@@ -10,13 +10,15 @@ from gitops_ci.secrets import userinfo_secrets
 
 def run_edit(ctx: Context, values: Values) -> int:
     """Edit the infra dir's files in place (or, with --dry-run, show the diff)."""
-    from gitops_ci.commands import bump_report
-    from gitops_ci.engines.bump import core as engine  # here: `--help` and a bad input need no YAML parser
-
-    from gitops_ci.engines.writeback import message
+    from gitops_ci.engines.bump.infra import check_infra_dir
 
     builds = bump_options.read_builds(ctx, values)
     inputs = bump_options.edit_inputs(ctx, values, builds)
+    check_infra_dir(inputs.infra_dir)  # the engine's first check, before it loads
+    from gitops_ci.commands import bump_report
+    from gitops_ci.engines.bump import core as engine  # here: `--help` and a bad input need no YAML parser
+    from gitops_ci.engines.writeback import message
+
     result = engine.run(inputs, bump_options.edit_services(ctx))
     run = ctx.run
     sources = bump_options.image_sources(inputs.targets, builds, run.sha)

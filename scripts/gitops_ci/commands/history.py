@@ -26,11 +26,10 @@ def read(ctx: Context, infra_dir: Path) -> list[history.Deployment]:
 
 
 def handle(ctx: Context, values: Values) -> int:
+    deployments = read(ctx, Path(ctx.cwd, values["infra_dir"]))  # first: no checkout, no history loaded
     from gitops_ci.engines.writeback import history
 
-    found = history.select(
-        read(ctx, Path(ctx.cwd, values["infra_dir"])), values["image"], values["environment"]
-    )
+    found = history.select(deployments, values["image"], values["environment"])
     text = history.table(found) if found else "No deployments recorded (no Image: trailers match)."
     ctx.console.result({"deployments": [d.as_dict() for d in found]}, text)
     return 0

@@ -7,7 +7,6 @@ then `core.run`, then `notify_report`.
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import TYPE_CHECKING, Any, Mapping
 
 from gitops_ci.commands.base import JSON_OPTION, Command, Context, Values
@@ -57,6 +56,7 @@ def notify_inputs(ctx: Context, values: Values) -> Inputs:
 def services(ctx: Context, values: Values, target: Target) -> core.Services:
     """The HTTP client: the retry bounds of the inputs, the proxy of the environment, and the
     run's redactor (which holds every secret of the target once `handle` has masked them)."""
+    from gitops_ci.commands.proxies import proxies_for
     from gitops_ci.doors.http import Http, RetryPolicy
     from gitops_ci.engines.notify import core
 
@@ -129,19 +129,6 @@ def _event_message(event: Mapping[str, Any]) -> str:
         if isinstance(inner, dict) and isinstance(inner.get(key), str):
             return str(inner[key])
     return ""
-
-
-def proxies_for(url: str, environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """The proxy for `url` from HTTPS_PROXY/HTTP_PROXY unless NO_PROXY names its host."""
-    parts = urllib.parse.urlsplit(url)
-    host = (parts.hostname or "").lower()
-    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
-    for entry in (e.strip().lower().lstrip(".") for e in no_proxy.split(",")):
-        if entry and (entry == "*" or host == entry or host.endswith("." + entry)):
-            return ()
-    scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
-    proxy = environ.get(f"{scheme}_proxy") or environ.get(f"{scheme.upper()}_PROXY") or ""
-    return ((scheme, proxy),) if proxy else ()
 
 
 def handle(ctx: Context, values: Values) -> int:

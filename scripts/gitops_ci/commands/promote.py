@@ -28,19 +28,27 @@ VERIFY_TLS = ("insecure", "ca-bundle")
 
 
 def promote_inputs(ctx: Context, values: Values) -> Inputs:
-    from gitops_ci.engines.bump.model import Scope
+    """The engine's Inputs, checked in the engine's order (the write-back's inputs, the images,
+    the environments, images or --all) before its model and core load."""
     from gitops_ci.engines.bump.reference import check_repository
-    from gitops_ci.engines.promote.model import Inputs
+    from gitops_ci.engines.promote import checks
 
     wb = None
     if values["mode"] != "edit":
+        from gitops_ci.engines.bump.model import Scope
+
         # The write-back's inputs as bump-manifest's: the engine sets the targets, scope and trailers.
         shared = {**values, "environment": values["to"].strip(), "on_missing": "fail"}
         wb = bump_writeback.writeback_inputs(ctx, shared, (), Scope())
+    images = tuple(check_repository(image) for image in values["image"])
+    checks.check_environments(values["from"].strip(), values["to"].strip())
+    checks.check_selection(images, values["all"])
+    from gitops_ci.engines.promote.model import Inputs
+
     return Inputs(
         from_env=values["from"].strip(),
         to_env=values["to"].strip(),
-        images=tuple(check_repository(image) for image in values["image"]),
+        images=images,
         every=values["all"],
         from_commit=values["from_commit"],
         require_digest=values["require_digest"],
@@ -80,10 +88,10 @@ def services(ctx: Context, values: Values) -> Services:
 
 
 def handle(ctx: Context, values: Values) -> int:
+    inputs = promote_inputs(ctx, values)  # first: a bad input is refused before the engine loads
     from gitops_ci.commands import promote_report
     from gitops_ci.engines.promote import core
 
-    inputs = promote_inputs(ctx, values)
     result = core.run(inputs, services(ctx, values))
     promote_report.report(ctx.console, result, inputs)
     return 0

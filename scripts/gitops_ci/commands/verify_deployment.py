@@ -74,7 +74,7 @@ def _ancestry(ctx: Context, infra_dir: str) -> Any:
 def make_backend(ctx: Context, values: Values, server: str, token: str, poll_interval: float) -> Any:
     """The controller's backend from the inputs verify-deployment shares with promote's
     require-healthy: controller, insecure, ca-bundle (and the server and token given)."""
-    from gitops_ci.commands.notify import proxies_for
+    from gitops_ci.commands.proxies import proxies_for
     from gitops_ci.doors.http import Http
     from gitops_ci.engines.verify.backends import BACKENDS
 

@@ -11,7 +11,8 @@ from typing import Iterable, Sequence
 
 from gitops_ci.engines.bump import argocd, render_check
 from gitops_ci.engines.bump.edit import FileResult, Invalid, repositories
-from gitops_ci.engines.bump.files import check_infra_dir, discover
+from gitops_ci.engines.bump.files import discover
+from gitops_ci.engines.bump.infra import check_infra_dir
 from gitops_ci.engines.bump.model import Inputs, Pin, Plan, Result, Scope, Services, Skipped, Target
 from gitops_ci.engines.bump.reference import check_target, parse_reference
 from gitops_ci.engines.bump.scan import _read, scan

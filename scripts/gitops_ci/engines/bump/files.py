@@ -25,15 +25,6 @@ def is_yaml(name: str) -> bool:
     return name.endswith(YAML_SUFFIXES) or name == "Kustomization"
 
 
-def check_infra_dir(infra_dir: Path) -> Path:
-    if not infra_dir.is_dir():
-        raise UserError(
-            f"infra dir {infra_dir} does not exist or is not a directory",
-            fix="pass --infra-dir with the path of the infra repo checkout",
-        )
-    return infra_dir.resolve()
-
-
 class BrokenLink(Exception):
     """A symlink that leads nowhere: a loop, or a target that does not exist."""
 

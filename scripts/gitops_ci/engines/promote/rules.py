@@ -9,37 +9,16 @@ from typing import Sequence
 
 from gitops_ci.engines.bump.model import Pin, Target, Version
 from gitops_ci.engines.bump.reference import normalize_name
+
+# The first checks are in checks.py, which imports nothing: the command runs them before the engine loads.
+from gitops_ci.engines.promote.checks import NOTHING_PUSHED as NOTHING_PUSHED
+from gitops_ci.engines.promote.checks import check_environments as check_environments  # noqa: F401
+from gitops_ci.engines.promote.checks import check_selection as check_selection  # noqa: F401
 from gitops_ci.engines.promote.model import Promotion
 from gitops_ci.engines.writeback import history
 from gitops_ci.engines.writeback.message import Source
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import duration_text, iso_utc, utc_time
-
-NOTHING_PUSHED = "nothing was pushed"
-
-
-def check_environments(from_env: str, to_env: str) -> None:
-    if not from_env or not to_env:
-        raise UserError(
-            "promote needs the environment to promote from and the one to promote to",
-            fix="pass --from ENV --to ENV, e.g. --from staging --to production (the overlay folders)",
-        )
-    if from_env == to_env:
-        raise UserError(
-            f"--from and --to are both {from_env!r}",
-            why="a promotion copies the reference one environment pins into another",
-            fix="name two different environments, e.g. --from staging --to production; " + NOTHING_PUSHED,
-        )
-
-
-def check_selection(images: Sequence[str], every: bool) -> None:
-    if every and images:
-        raise UserError("give --image or --all, not both", fix="--all promotes every image that differs")
-    if not every and not images:
-        raise UserError(
-            "no image to promote",
-            fix="pass --image REPO (once per image), e.g. --image ghcr.io/acme/api, or --all",
-        )
 
 
 def shown(repository: str, version: Version) -> str:
