@@ -6,10 +6,10 @@ The parsers are pure functions that quote the offending text on error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record, field
 
 if TYPE_CHECKING:  # datetime, shlex and urllib.parse load with the grammars that use them
     from datetime import datetime
@@ -310,8 +310,7 @@ def scrub(text: str) -> str:
 Kind = Callable[..., Any]
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(Record):
     """One input of a command: its CLI flag, its `INPUT_*` variable and its defaults-file key."""
 
     name: str  # kebab-case, as in action.yml: `infra-repo`
@@ -354,8 +353,7 @@ def defaults_text(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(Record):
     value: Any
     source: str  # "flag" | "env" | "defaults" | "default"
 

@@ -118,6 +118,7 @@ HELP_BASE = {
     "gitops_ci.inputs",
     "gitops_ci.commands",
     "gitops_ci.commands.base",
+    "gitops_ci.record",  # the options' class (a record: no dataclass compiled at start)
 }
 SECRET_PARTS = {"gitops_ci.secrets"}  # the options' secret_parts (a URL's user:password@)
 EDIT_OPTIONS = {

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from gitops_ci.inputs import Option, parse_bool
+from gitops_ci.record import Record
 
 if TYPE_CHECKING:  # a run makes them (main.dispatch); a `--help` needs neither
     from gitops_ci.context import RunContext
     from gitops_ci.doors.runner import Console
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Record):
     """What a command gets besides its inputs: the screen, the run context (read once, in
     `main`) and the working directory."""
 
@@ -31,8 +30,7 @@ Values = Mapping[str, Any]
 Handler = Callable[[Context, Values], int]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Record):
     name: str
     summary: str
     description: str

@@ -7,7 +7,6 @@ bump-manifest builds them, the controller's backend as verify-deployment builds 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,8 +99,7 @@ def handle(ctx: Context, values: Values) -> int:
 def _verify_options() -> tuple[Option, ...]:
     """require-healthy's inputs: verify-deployment's own, and its applications and timeout."""
     theirs = {option.name: option for option in verify_deployment.COMMAND.options}
-    applications = replace(
-        theirs["applications"],
+    applications = theirs["applications"].replace(
         help="require-healthy: the from environment's Argo CD applications (NAME or NAMESPACE/NAME); "
         "default: those whose source has infra-repo's URL and a path holding a file that pins the images",
     )
@@ -132,7 +130,7 @@ def _write_options() -> tuple[Option, ...]:
     out: list[Any] = []
     for option in bump_options.OPTIONS:
         default, help_text = defaults.get(option.name, (option.default, option.help))
-        out.append(replace(option, default=default, help=help_text))
+        out.append(option.replace(default=default, help=help_text))
     return tuple(out)
 
 

@@ -14,7 +14,6 @@ import bisect
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence, cast
 
@@ -31,6 +30,7 @@ from gitops_ci.engines.bump.splice import Edits, Expect, Splice, Unsafe, apply_s
 from gitops_ci.engines.bump.verify import check
 from gitops_ci.engines.bump.yamldoc import Part, YamlSyntaxError, compose, entries, line_of, scalar_text
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record, field
 
 PARAMETER = "argocd-helm-parameter"
 VALUES = "argocd-helm-values"
@@ -117,7 +117,7 @@ def _outside(
     if not charts:
         return
     names = tuple(folder.encode() for folder in charts)
-    for rel in discover(root, replace(scope, paths=())):
+    for rel in discover(root, scope.replace(paths=())):
         name, folder = rel.rsplit("/", 1)[-1], os.path.dirname(rel)
         if rel in in_scope:
             continue
@@ -198,8 +198,7 @@ def flatten(node: Node | None, prefix: str = "") -> Leaves:
     return found
 
 
-@dataclass
-class Layer:
+class Layer(Record, frozen=False):
     """One source of values: `leaves` by key path; `kind` None for the chart's files (read only)."""
 
     leaves: Leaves
@@ -212,8 +211,7 @@ class Layer:
 FilePins = dict[str, dict[str, tuple[str, str]]]
 
 
-@dataclass
-class Overrides:
+class Overrides(Record, frozen=False):
     """The `edit.Extra` for Argo CD files: reads chart values from the infra dir (cached)."""
 
     root: Path
@@ -329,8 +327,7 @@ def _parameters(node: Node | None) -> Leaves:
     return found
 
 
-@dataclass
-class View:
+class View(Record, frozen=False):
     """The values a source ends up with (`merged`), those of the chart's files alone, and the
     key paths some override sets."""
 
@@ -414,8 +411,7 @@ def _file_pins(layer: Layer, view: View) -> Iterator[tuple[str, tuple[str, str]]
                 yield f"{base}.{key}", (repo, key_role)
 
 
-@dataclass(frozen=True)
-class ValueFile:
+class ValueFile(Record):
     """The `edit.Extra` for a value file that Applications layer on a chart (see `_file_pins`)."""
 
     pins: dict[str, tuple[str, str]]
@@ -437,8 +433,8 @@ def _names_repository(path: str, value: str) -> bool:
 
 
 def _with_kind(site: Site, kind: str) -> Site:
-    """The same site reported as ``kind`` (every site class is a frozen dataclass with `kind`)."""
-    changed: Site = replace(cast(Any, site), kind=kind)
+    """The same site reported as ``kind`` (every site class is a frozen record with `kind`)."""
+    changed: Site = cast(Any, site).replace(kind=kind)
     return changed
 
 
@@ -460,8 +456,7 @@ def _matches(path: str, pattern: str) -> bool:
 # -- the sites --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Field(Unowned):
+class Field(Unowned, Record):
     """A tag or digest an override sets for a repository named elsewhere (chart or override)."""
 
     anchor: ScalarNode
@@ -491,8 +486,7 @@ class Field(Unowned):
         return held(str(self.anchor.value), FIELD_HOLDS.get(self.role, ()))
 
 
-@dataclass
-class Block:
+class Block(Record, frozen=False):
     """The YAML document inside a `helm.values: |` string, with where each of its lines sits
     in the file; `reason` says why it cannot be edited in place, if so."""
 
@@ -548,8 +542,7 @@ class Block:
         return self.outer_starts[line] + index - self.starts[line]
 
 
-@dataclass(frozen=True)
-class BlockSite:
+class BlockSite(Record):
     """A site of the document inside `helm.values`, edited there and spliced into the file."""
 
     inner: Site

@@ -4,7 +4,6 @@ matching ones, splice, verify."""
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Protocol, Sequence
 
 from ruamel.yaml.nodes import Node
@@ -18,10 +17,10 @@ from gitops_ci.engines.bump.sites import Site, Workload
 from gitops_ci.engines.bump.splice import Edits, Unsafe, apply_splices
 from gitops_ci.engines.bump.verify import check
 from gitops_ci.engines.bump.yamldoc import Part, YamlSyntaxError, compose_parts
+from gitops_ci.record import Record, field
 
 
-@dataclass
-class FileResult:
+class FileResult(Record, frozen=False):
     file: str = ""
     changes: list[Change] = field(default_factory=list)
     pins: list[Pin] = field(default_factory=list)  # the places that pin a target, before the edit
@@ -33,8 +32,7 @@ class FileResult:
     kinds: set[str] = field(default_factory=set)  # the kinds of the sites that pin a target
 
 
-@dataclass(frozen=True)
-class Invalid:
+class Invalid(Record):
     """A file that is not valid YAML and mentions an image to pin."""
 
     file: str

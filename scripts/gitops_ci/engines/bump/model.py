@@ -8,10 +8,10 @@ pull request) uses `plan`, `apply`, the render check and these types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from gitops_ci.record import Record, field
 from gitops_ci.secrets import Redactor
 
 # The render-check input's values (bump/render_check.py); here, so declaring the option loads
@@ -19,8 +19,7 @@ from gitops_ci.secrets import Redactor
 RENDER_CHECK_MODES = ("auto", "true", "false")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Record):
     """One image to pin: `repository` as the user gave it, the new tag and/or digest."""
 
     repository: str
@@ -37,8 +36,7 @@ class Target:
         return self.repository + tag + (f"@{self.digest}" if self.digest else "")
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Record):
     """Where to look: path globs (relative to the infra dir), an environment (overlay folder),
     and workload kind / name / container-name selectors. Empty means everything."""
 
@@ -51,8 +49,7 @@ class Scope:
     max_file_bytes: int = 10 * 2**20
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Record):
     file: str  # relative to the infra dir, with `/`
     line: int  # 1-based
     kind: str  # e.g. container, init-container, kustomize-image, helm-values, compose, marker
@@ -61,8 +58,7 @@ class Change:
     repository: str = ""  # the target repository this change pins
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(Record):
     """What a place pins now: its tag and digest, and the parts it holds (a marker on a tag
     holds no digest; an entry that names the repository alone holds neither)."""
 
@@ -71,8 +67,7 @@ class Version:
     holds: tuple[str, ...] = ("tag", "digest")
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(Record):
     """One place in scope that pins a target, and the version it pins before any edit."""
 
     file: str  # relative to the infra dir, with `/`
@@ -82,29 +77,25 @@ class Pin:
     version: Version = Version()
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(Record):
     file: str
     reason: str
 
 
-@dataclass(frozen=True)
-class FileEdit:
+class FileEdit(Record):
     file: str  # relative to the infra dir
     before: bytes
     after: bytes
 
 
-@dataclass(frozen=True)
-class Running:
+class Running(Record):
     """A container of a rendered kustomization and the image it runs."""
 
     container: str  # kind/namespace/name/container
     image: str
 
 
-@dataclass(frozen=True)
-class RenderedRoot:
+class RenderedRoot(Record):
     """A kustomization root the render check built before and after the edit."""
 
     root: str  # its folder, relative to the infra dir
@@ -112,8 +103,7 @@ class RenderedRoot:
     skipped: str = ""  # why the root was not checked (it did not render before the edit)
 
 
-@dataclass(frozen=True)
-class RenderCheck:
+class RenderCheck(Record):
     """What the render check (bump/render_check.py) saw; the default: it has not run."""
 
     renderer: str = ""  # e.g. `kubectl kustomize`; "" when the check did not run
@@ -121,8 +111,7 @@ class RenderCheck:
     roots: tuple[RenderedRoot, ...] = ()
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Record):
     changes: tuple[Change, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     edits: tuple[FileEdit, ...] = ()
@@ -140,8 +129,7 @@ class Plan:
         return tuple(edit.file for edit in self.edits)
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(Record):
     """An edit of the infra dir in place, parsed once."""
 
     infra_dir: Path
@@ -153,8 +141,7 @@ class Inputs:
     render_check: str = "auto"  # RENDER_CHECK_MODES: see render_check.py
 
 
-@dataclass(frozen=True)
-class Services:
+class Services(Record):
     """What the edit engine uses from outside: the renderer's processes get `environ` (PATH,
     HOME, ...) and the `redactor`; `log` and `warn` are where it reports."""
 
@@ -167,7 +154,6 @@ class Services:
     reveal: Callable[[Sequence[str]], None] | None = None
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(Record):
     plan: Plan  # render-checked
     written: bool = False  # the plan's edits are in the infra dir (not a dry run, something changed)

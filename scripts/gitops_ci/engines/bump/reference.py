@@ -7,10 +7,10 @@ matching always compares normalised names, while edits keep the spelling the fil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from gitops_ci.engines.bump.model import Target
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record
 
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?)"
@@ -28,8 +28,7 @@ _HUB_ALIASES = {"index.docker.io", "registry-1.docker.io", "registry.hub.docker.
 DOCS = "https://github.com/distribution/reference/blob/main/reference.go"
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(Record):
     """A parsed reference; `name` keeps the text's own spelling."""
 
     name: str

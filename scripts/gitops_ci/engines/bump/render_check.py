@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
@@ -38,6 +37,7 @@ from gitops_ci.engines.bump.shapes import CONTAINER_LISTS, KUSTOMIZATION_FILES
 from gitops_ci.engines.bump.yamldoc import loader
 from gitops_ci.engines.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record, field
 
 # The kustomization reader loads where a check renders: a run with the check off, or with
 # nothing to render, needs neither it nor a temporary folder.
@@ -58,8 +58,7 @@ def active(mode: str, environ: Mapping[str, str]) -> bool:
     return mode == "true" or (mode == "auto" and find_renderer(environ) is not None)
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(Record):
     kind: str
     namespace: str
     name: str
@@ -69,8 +68,7 @@ class Container:
         return f"{self.kind}/{self.namespace or '-'}/{self.name}/{self.container}"
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(Record):
     """One render: the image of every container, or why it failed."""
 
     images: dict[Container, str] = field(default_factory=dict)
@@ -83,21 +81,21 @@ def check(
     """``plan`` with what the render check saw (``mode`` as in `active`); a UserError when the
     edit would not reach what a kustomization renders. Reads ``infra_dir``, never writes it."""
     if mode == "false":
-        return replace(plan, render=RenderCheck(note="off (render-check: false)"))
+        return plan.replace(render=RenderCheck(note="off (render-check: false)"))
     renderer = find_renderer(services.environ)
     if renderer is None:
         if mode == "true":
             raise _no_renderer()
-        return replace(plan, render=RenderCheck(note="skipped: neither kustomize nor kubectl is on PATH"))
+        return plan.replace(render=RenderCheck(note="skipped: neither kustomize nor kubectl is on PATH"))
     name = f"{Path(renderer[0]).name} {renderer[1]}"
     if not plan.edits:
-        return replace(plan, render=RenderCheck(name, note="nothing to render: nothing changed"))
+        return plan.replace(render=RenderCheck(name, note="nothing to render: nothing changed"))
     from gitops_ci.engines.bump.kustomizations import Tree
 
     tree = Tree.find(infra_dir.resolve())
     roots = tree.including(plan.files)
     if not roots:
-        return replace(plan, render=RenderCheck(name, note="no kustomization includes a changed file"))
+        return plan.replace(render=RenderCheck(name, note="no kustomization includes a changed file"))
     folders = _outermost(sorted({member for root in roots for member in tree.closure(root)}))
     if services.reveal is not None:
         services.reveal(folders)
@@ -107,7 +105,7 @@ def check(
     problems = [problem for _, found in results for problem in found]
     if problems:
         raise _refusal(problems)
-    return replace(plan, render=RenderCheck(name, roots=tuple(rendered for rendered, _ in results)))
+    return plan.replace(render=RenderCheck(name, roots=tuple(rendered for rendered, _ in results)))
 
 
 def find_renderer(environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -213,7 +211,7 @@ def _split(result: proc.Completed | UserError, count: int, wanted: Sequence[str]
         if index is None:
             return None
         name = container.name.removeprefix(_prefix(index))
-        builds[index].images[replace(container, name=name)] = image
+        builds[index].images[container.replace(name=name)] = image
     return builds
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -18,21 +17,20 @@ from gitops_ci.engines.bump.edit import FileResult, edit_file
 from gitops_ci.engines.bump.files import TooLarge, prefilter, read_bytes
 from gitops_ci.engines.bump.model import Scope, Target
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record
 
 # Files passing the byte test from which worker processes pay off (each is parsed, ~1-3 ms).
 PARALLEL_MIN_FILES = 200
 MAX_WORKERS = 4
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(Record):
     files: tuple[tuple[str, bytes], ...]  # (path relative to the root, its bytes)
     targets: tuple[Target, ...]
     scope: Scope
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(Record):
     """A UserError raised in a worker, carried back as data (exceptions with keyword-only
     arguments do not survive pickling)."""
 

@@ -6,7 +6,6 @@ Adding a shape is one finder function and one line in FINDERS.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -15,6 +14,7 @@ from gitops_ci.engines.bump.model import Target
 from gitops_ci.engines.bump.reference import DIGEST_RE, parse_reference
 from gitops_ci.engines.bump.sites import FieldSite, HelmMapSite, KustomizeSite, RefSite, Site, Workload
 from gitops_ci.engines.bump.yamldoc import KeyPath, entries, mappings, scalar_text
+from gitops_ci.record import Record
 
 CONTAINER_LISTS = {
     "containers": "container",
@@ -25,8 +25,7 @@ KUSTOMIZATION_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization
 COMPOSE_FILES = ("compose.y*ml", "compose.*.y*ml", "docker-compose*.y*ml")
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(Record):
     """One YAML document of a file, with what every finder needs to know about it."""
 
     file_name: str

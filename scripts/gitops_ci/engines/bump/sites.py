@@ -3,7 +3,6 @@ turns a Target into edits of its own values only (raising `Unsafe` when it canno
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
@@ -12,17 +11,16 @@ from gitops_ci.engines.bump.model import Target, Version
 from gitops_ci.engines.bump.reference import normalize_name, parse_reference
 from gitops_ci.engines.bump.splice import Edits, Unsafe
 from gitops_ci.engines.bump.yamldoc import entries, line_of, scalar_text
+from gitops_ci.record import Record
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(Record):
     kind: str
     name: str
     container: str
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(Record):
     """One value changed: its line, old and new text."""
 
     line: int
@@ -91,8 +89,7 @@ class Unowned:
         return line_of(self.anchor)
 
 
-@dataclass(frozen=True)
-class RefSite:
+class RefSite(Record):
     """A scalar holding a whole reference; with `assign`, Argo CD's `old=new:tag` form."""
 
     kind: str
@@ -125,8 +122,7 @@ class RefSite:
         return _reference(self._parts()[1])
 
 
-@dataclass(frozen=True)
-class HelmMapSite(Unowned):
+class HelmMapSite(Unowned, Record):
     """`image: {registry?, repository, tag?, digest?}` at any depth of a values file."""
 
     anchor: MappingNode
@@ -175,8 +171,7 @@ class HelmMapSite(Unowned):
         return _set(edits, node, value)
 
 
-@dataclass(frozen=True)
-class KustomizeSite(Unowned):
+class KustomizeSite(Unowned, Record):
     """One `images:` entry of a kustomization: name, newName?, newTag?, digest?."""
 
     anchor: MappingNode
@@ -215,8 +210,7 @@ class KustomizeSite(Unowned):
         return []
 
 
-@dataclass(frozen=True)
-class FieldSite(Unowned):
+class FieldSite(Unowned, Record):
     """A value pinned by a marker comment or a user-given key path: a whole reference
     (`role="ref"`), a tag, a digest, or the name (`role="name"`, never changed)."""
 

@@ -6,22 +6,19 @@ Each edit also records what the re-parsed file must then say (an `Expect`), whic
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 
 from gitops_ci.engines.bump.yamldoc import editable, key_nodes, render, value_span
+from gitops_ci.record import Record, field
 
 
-@dataclass(frozen=True)
-class Splice:
+class Splice(Record):
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True)
-class Expect:
+class Expect(Record):
     """After the edit, `node` (a scalar) reads `value`; or, with `key`, the mapping `node`
     gains that key with `value`, or loses it when `value` is None."""
 
@@ -37,8 +34,7 @@ class Unsafe(Exception):
 Saved = tuple[int, int, dict[tuple[int, int], str], set[tuple[int, str]]]
 
 
-@dataclass
-class Edits:
+class Edits(Record, frozen=False):
     text: str
     splices: list[Splice] = field(default_factory=list)
     expects: list[Expect] = field(default_factory=list)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from ruamel.yaml import YAML
@@ -24,6 +23,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import Scanner
 
 from gitops_ci.engines.bump import fastyaml
+from gitops_ci.record import Record
 
 STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVERS = (VersionedResolver(version=(1, 2)), VersionedResolver(version=(1, 1)))
@@ -255,8 +255,7 @@ _CUT = re.compile(r"\n(?=---(?:[ \t\r\n]|\Z))")
 _WHOLE = re.compile("^\ufeff?%|\r(?!\n)|[\x85\u2028\u2029]", re.M)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(Record):
     """Characters [start, end) of a file: whole documents, with their nodes (marks into the file)."""
 
     start: int
@@ -359,8 +358,7 @@ def mappings(root: Node) -> Iterator[tuple[KeyPath, MappingNode]]:
                 stack.append(((*path, index), item, inner))
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(Record):
     """Where a scalar's own text sits (after any `&anchor` or `!tag`), and its style."""
 
     start: int
