@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Annotation:
+    """A problem or a note on a line of a file, as a step shows it."""
+
     level: str  # error | warning | notice
     message: str
     file: str | None = None

@@ -24,11 +24,37 @@ if TYPE_CHECKING:
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
+class Formatter(argparse.HelpFormatter):
+    """argparse's own formatter, as wide as the terminal the way `shutil.get_terminal_size` tells
+    it (COLUMNS, else the terminal's width, else 80): argparse makes one for every option added,
+    and would import shutil (and its compression modules) for that, ~2 ms of every start."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        width = terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def terminal_columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout (None), closed, or not a terminal
+        return 80
+
+
 def build_parser(only: Command | None = None, *, bare: bool = False) -> argparse.ArgumentParser:
     """The whole parser, or (`only`) the parser of the one command being run, which then need
     not import the others, or (`bare`) one without commands, enough for `--version`."""
     parser = argparse.ArgumentParser(
         prog="gitops-ci",
+        formatter_class=Formatter,
         description="Push to deployment the GitOps way: quality-gate, build-and-push, "
         "bump-manifest, notify. Each option can also be set by its INPUT_* environment "
         "variable or in the fork's gitops-ci.defaults.yml; a flag wins over both.",
@@ -43,7 +69,9 @@ def build_parser(only: Command | None = None, *, bare: bool = False) -> argparse
 def _add_command(sub: Any, command: Command) -> None:
     from gitops_ci import defaults
 
-    parser = sub.add_parser(command.name, help=command.summary, description=command.description)
+    parser = sub.add_parser(
+        command.name, help=command.summary, description=command.description, formatter_class=Formatter
+    )
     parser.add_argument(
         "--defaults-file",
         metavar="PATH",

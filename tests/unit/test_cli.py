@@ -129,6 +129,21 @@ def test_a_run_imports_only_its_own_command(name: str, not_imported: tuple[str, 
     assert [m for m in modules if m.startswith(not_imported)] == []
 
 
+@pytest.mark.parametrize("columns", [None, "120", "61", "", "0", "-5", "wide"])
+def test_the_help_is_as_wide_as_argparse_makes_it(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    ours, stock = cli.Formatter("gitops-ci"), argparse.HelpFormatter("gitops-ci")
+    assert (ours._width, ours._max_help_position) == (stock._width, stock._max_help_position)
+    assert cli.Formatter("gitops-ci", width=50)._width == 50
+
+
 def test_an_unknown_command_is_a_usage_error() -> None:
     code, out, err = run_main(["deploy-everything"], {})
     assert code == 2

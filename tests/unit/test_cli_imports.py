@@ -72,6 +72,8 @@ def test_version_imports_no_command(tmp_path: Path) -> None:
     assert _under(modules, COMMAND_MODULES + NETWORK + ("ruamel", "gitops_ci.engines.bump")) == set()
     # Nor the command machinery: argparse alone prints the version.
     assert _under(modules, ("gitops_ci.commands.base", "gitops_ci.inputs", "gitops_ci.doors.runner")) == set()
+    # Nor shutil, which argparse would import to ask the terminal's width (main.Formatter asks it).
+    assert _under(modules, ("shutil", "bz2", "lzma")) == set()
 
 
 def test_bump_edit_mode_imports_neither_requests_nor_pygithub(tmp_path: Path) -> None:

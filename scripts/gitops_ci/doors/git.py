@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import re
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from gitops_ci.errors import CommandError, UserError
+from gitops_ci.record import Record
 
 if TYPE_CHECKING:  # the process door loads with the first git call: `--help` reads BOT_* only
     from gitops_ci.doors.proc import Completed
@@ -26,8 +26,7 @@ BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 TIMEOUT = 300.0
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(Record):
     name: str = BOT_NAME
     email: str = BOT_EMAIL
 
@@ -40,8 +39,7 @@ class Identity:
         }
 
 
-@dataclass(frozen=True)
-class PushResult:
+class PushResult(Record):
     ok: bool
     rejected: bool  # the remote moved (non-fast-forward, stale lease, lost ref lock): retry on a new head
     detail: str

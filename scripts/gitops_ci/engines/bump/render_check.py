@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from ruamel.yaml.error import YAMLError
 
-from gitops_ci.doors import proc
 from gitops_ci.engines.bump.edit import selected
 from gitops_ci.engines.bump.files import SKIP_DIRS
 from gitops_ci.engines.bump.model import (
@@ -39,9 +38,10 @@ from gitops_ci.engines.bump.sites import Workload, versions
 from gitops_ci.errors import UserError
 from gitops_ci.record import Record, field
 
-# The kustomization reader loads where a check renders: a run with the check off, or with
-# nothing to render, needs neither it nor a temporary folder.
+# The kustomization reader and the process door load where a check renders: a run with the
+# check off, or with nothing to render, needs neither them nor a temporary folder.
 if TYPE_CHECKING:
+    from gitops_ci.doors import proc
     from gitops_ci.engines.bump.kustomizations import Patch, Tree
 
 MODES = RENDER_CHECK_MODES
@@ -135,6 +135,8 @@ def _render(
     the root that fails."""
     import tempfile
 
+    from gitops_ci.doors import proc
+
     with tempfile.TemporaryDirectory(prefix="gitops-ci-render-") as tmp:
         copy = _stage(tree, folders, edits, Path(tmp) / "infra")
         bases = (tree.root, copy)
@@ -153,6 +155,8 @@ def _render(
 def _render_each(
     base: Path, roots: Sequence[str], renderer: tuple[str, str], services: Services, wanted: Sequence[str]
 ) -> list[Build]:
+    from gitops_ci.doors import proc
+
     jobs = [
         proc.Job((*renderer, str(base / root)), cwd=str(base), env=services.environ, timeout=TIMEOUT)
         for root in roots
@@ -253,6 +257,8 @@ def _build(result: proc.Completed | UserError, base: str, wanted: Sequence[str])
     if isinstance(result, UserError):
         return Build(error=result.what)
     if result.returncode != 0:
+        from gitops_ci.doors import proc
+
         tail = proc.output_tail(result, lines=5).replace(base, "")
         return Build(error=_KLOG.sub(_klog_message, tail) or f"exit code {result.returncode}")
     try:
