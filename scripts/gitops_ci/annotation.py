@@ -3,11 +3,10 @@ run's list of problems. Engines make them; the runner door prints them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gitops_ci.record import Record
 
 
-@dataclass(frozen=True)
-class Annotation:
+class Annotation(Record):
     """A problem or a note on a line of a file, as a step shows it."""
 
     level: str  # error | warning | notice

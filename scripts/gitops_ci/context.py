@@ -8,12 +8,12 @@ event is `{}`. Values are scrubbed (`inputs.scrub`): text that is not UTF-8 beco
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from gitops_ci.errors import UserError
 from gitops_ci.inputs import scrub
+from gitops_ci.record import Record, field
 
 DEFAULT_SERVER_URL = "https://github.com"
 DEFAULT_API_URL = "https://api.github.com"
@@ -22,8 +22,7 @@ STEP_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH
 SUMMARY_CAP = 1024 * 1024  # GitHub rejects a step summary over 1 MiB
 
 
-@dataclass(frozen=True)
-class RunContext:
+class RunContext(Record):
     """The run as GitHub Actions describes it; `environ` is the whole environment, for the
     children the doors start and for the few tool settings (proxies, CA bundles) read at the edge."""
 

@@ -2,9 +2,10 @@
 
 `@dataclass` writes each class's `__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__` and
 `__delattr__` as source text and compiles it when the module is imported: about 0.5 ms a class
-on the project's machine, 25 ms of every bump for the fifty classes its modules define. A
-`Record` subclass is declared the same way (annotated fields, defaults, `field(default_factory=
-...)`); its methods are written once, here, and a class costs only its `__init_subclass__`:
+on the project's machine, 25 ms of every bump for the fifty classes its modules define (and
+the dataclasses module itself, with inspect and ast, 6 ms more). A `Record` subclass is declared
+the same way (annotated fields, defaults, `field(default_factory=..., repr=False)`); its
+methods are written once, here, and a class costs only its `__init_subclass__`:
 
 - `__init__(field, ...)`: positional or keyword, in declaration order (a base record's fields
   first), defaults and factories as given;
@@ -12,7 +13,10 @@ on the project's machine, 25 ms of every bump for the fifty classes its modules 
 - frozen (the default): no field can be set or deleted after `__init__` (`FrozenInstanceError`,
   as from a frozen dataclass), hashable by its fields; `frozen=False` in the class statement: a
   mutable record, unhashable, as a plain `@dataclass`;
-- `replace(**changes)`: a copy with some fields changed (`dataclasses.replace` for records).
+- `replace(**changes)`: a copy with some fields changed;
+- the dataclasses module's functions (`replace`, `fields`, `asdict`, `astuple`, `is_dataclass`)
+  take records as they take dataclasses: the fields they read are made, with that module, the
+  first time one of them asks.
 
 Type checkers read the declarations as dataclasses' (`dataclass_transform`), so calls to
 `__init__` and assignments to a frozen record's fields are checked as they were.
@@ -35,16 +39,18 @@ _set = object.__setattr__
 
 
 class _Field:
-    """What `field()` declares: a default, or a factory called for each new record."""
+    """What `field()` declares: a default, or a factory called for each new record; shown or not."""
 
-    __slots__ = ("default", "default_factory")
+    __slots__ = ("default", "default_factory", "repr", "type")
 
-    def __init__(self, default: Any, default_factory: Any) -> None:
-        self.default, self.default_factory = default, default_factory
+    def __init__(self, default: Any, default_factory: Any, repr: bool, type: Any = None) -> None:
+        self.default, self.default_factory, self.repr, self.type = default, default_factory, repr, type
 
 
-def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] = _MISSING) -> Any:
-    return _Field(default, default_factory)
+def field(
+    *, default: Any = _MISSING, default_factory: Callable[[], Any] = _MISSING, repr: bool = True
+) -> Any:
+    return _Field(default, default_factory, repr)
 
 
 def _frozen_error(message: str) -> Exception:
@@ -53,46 +59,71 @@ def _frozen_error(message: str) -> Exception:
     return FrozenInstanceError(message)
 
 
+class _DataclassFields:
+    """`__dataclass_fields__` as the dataclasses module reads it, made the first time it is read
+    (for its functions: a record does not need it)."""
+
+    def __get__(self, obj: object, cls: type[Record]) -> dict[str, Any]:
+        made: dict[str, Any] | None = cls.__dict__.get("_dataclass_fields")  # this class's own
+        if made is not None:
+            return made
+        import dataclasses
+
+        made = {}
+        for name in cls._fields:
+            spec = cls._specs[name]
+            one: Any = dataclasses.field(
+                default=dataclasses.MISSING if spec.default is _MISSING else spec.default,
+                default_factory=(
+                    dataclasses.MISSING if spec.default_factory is _MISSING else spec.default_factory
+                ),
+                repr=spec.repr,
+            )
+            one.name, one.type = name, spec.type
+            one._field_type = getattr(dataclasses, "_FIELD")  # a field (neither a ClassVar nor an InitVar)
+            made[name] = one
+        setattr(cls, "_dataclass_fields", made)
+        return made
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 class Record:
     """The base of a record class (see the module's docstring)."""
 
     __slots__ = ()
+    __dataclass_fields__: ClassVar[Any] = _DataclassFields()
     _fields: ClassVar[tuple[str, ...]] = ()
+    _shown: ClassVar[tuple[str, ...]] = ()
+    _specs: ClassVar[dict[str, _Field]] = {}
     _defaults: ClassVar[dict[str, Any]] = {}
     _factories: ClassVar[dict[str, Callable[[], Any]]] = {}
     _frozen: ClassVar[bool] = True
 
     def __init_subclass__(cls, *, frozen: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        names: list[str] = []
-        defaults: dict[str, Any] = {}
-        factories: dict[str, Callable[[], Any]] = {}
+        specs: dict[str, _Field] = {}
         for base in reversed(cls.__mro__[1:]):  # the fields of the record bases come first
-            if issubclass(base, Record) and base is not Record:
-                names += [name for name in base._fields if name not in names]
-                defaults.update(base._defaults)
-                factories.update(base._factories)
+            if issubclass(base, Record):
+                specs.update(base._specs)
         for name, annotation in cls.__dict__.get("__annotations__", {}).items():
             if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
                 continue
-            if name not in names:
-                names.append(name)
             value = cls.__dict__.get(name, _MISSING)
-            defaults.pop(name, None)
-            factories.pop(name, None)
             if isinstance(value, _Field):
-                if value.default_factory is not _MISSING:
-                    factories[name] = value.default_factory
-                elif value.default is not _MISSING:
-                    defaults[name] = value.default
+                spec = _Field(value.default, value.default_factory, value.repr, annotation)
                 if value.default is _MISSING:
                     delattr(cls, name)  # as dataclasses do: no class attribute without a default
                 else:
                     setattr(cls, name, value.default)
-            elif value is not _MISSING:
-                defaults[name] = value
-        cls._fields, cls._defaults, cls._factories, cls._frozen = tuple(names), defaults, factories, frozen
+            else:
+                spec = _Field(value, _MISSING, True, annotation)
+            specs[name] = spec  # a field a base declares keeps its place, as in a dataclass
+        cls._specs = specs
+        cls._fields = tuple(specs)
+        cls._shown = tuple(name for name, spec in specs.items() if spec.repr)
+        cls._defaults = {n: s.default for n, s in specs.items() if s.default is not _MISSING}
+        cls._factories = {n: s.default_factory for n, s in specs.items() if s.default_factory is not _MISSING}
+        cls._frozen = frozen
         setattr(cls, "__match_args__", cls._fields)
         if not frozen and "__hash__" not in cls.__dict__:
             cls.__hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass
@@ -134,7 +165,7 @@ class Record:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
         return f"{type(self).__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -1,12 +1,15 @@
 """A Record (gitops_ci/record.py) behaves as the frozen or plain dataclass it replaces: the same
 constructor, defaults, factories, field order under inheritance, repr, equality, hashing,
-immutability, pickling and copying; `replace` as `dataclasses.replace`."""
+immutability, pickling and copying; `replace` as `dataclasses.replace`, and the dataclasses
+module's functions take it as they take the dataclass; it needs none of that module."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import pickle
+import subprocess
+import sys
 from typing import Any, ClassVar
 
 import pytest
@@ -90,9 +93,9 @@ PAIRS: list[tuple[Any, Any, tuple[Any, ...], dict[str, Any]]] = [
 
 
 def fields_of(obj: Any) -> list[tuple[str, Any]]:
-    if dataclasses.is_dataclass(obj):
-        return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
-    return [(name, getattr(obj, name)) for name in obj._fields]
+    if isinstance(obj, Record):
+        return [(name, getattr(obj, name)) for name in obj._fields]
+    return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
 
 
 @pytest.mark.parametrize(("dc", "rec", "args", "kwargs"), PAIRS)
@@ -191,3 +194,53 @@ def test_wrong_arguments_are_type_errors_as_for_a_dataclass(args: Any, kwargs: A
         DPin(*args, **kwargs)
     with pytest.raises(TypeError):
         RPin(*args, **kwargs)
+
+
+@pytest.mark.parametrize(("dc", "rec", "args", "kwargs"), PAIRS)
+def test_the_dataclasses_functions_take_a_record_as_its_dataclass(
+    dc: Any, rec: Any, args: Any, kwargs: Any
+) -> None:
+    d, r = dc(*args, **kwargs), rec(*args, **kwargs)
+    assert dataclasses.is_dataclass(r) and dataclasses.is_dataclass(rec)
+    specs = [(f.name, f.type, f.default, f.default_factory, f.repr) for f in dataclasses.fields(d)]
+    assert [(f.name, f.type, f.default, f.default_factory, f.repr) for f in dataclasses.fields(r)] == specs
+    assert dataclasses.asdict(r) == dataclasses.asdict(d)
+    assert dataclasses.astuple(r) == dataclasses.astuple(d)
+    first = dataclasses.fields(d)[0].name
+    assert fields_of(dataclasses.replace(r, **{first: "x"})) == fields_of(
+        dataclasses.replace(d, **{first: "x"})
+    )
+    assert type(dataclasses.replace(r)) is rec
+
+
+@dataclasses.dataclass(frozen=True)
+class DHidden:
+    name: str
+    token: str = dataclasses.field(default="", repr=False)
+
+
+class RHidden(Record):
+    name: str
+    token: str = field(default="", repr=False)
+
+
+def test_a_field_left_out_of_the_repr_is_left_out_as_by_a_dataclass() -> None:
+    assert (
+        repr(RHidden("a", "s3cret"))
+        == "RHidden(name='a')"
+        == repr(DHidden("a", "s3cret")).replace("D", "R", 1)
+    )
+    assert RHidden("a", "x") != RHidden("a", "y")  # still compared
+
+
+def test_a_record_needs_no_dataclasses_module() -> None:
+    code = (
+        "import sys; from gitops_ci.record import Record, field\n"
+        "class A(Record):\n    a: int\n    b: list[int] = field(default_factory=list)\n"
+        "class M(Record, frozen=False):\n    n: int = 0\n"
+        "x = A(1); assert x == A(1) and hash(A.replace(x, b=())) and repr(x) == 'A(a=1, b=[])' and x.replace(a=2).a == 2\n"
+        "m = M(); m.n = 3; assert m == M(3)\n"
+        "print('dataclasses' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -4,7 +4,6 @@ calls the write-back core, and shows its result (outputs, summary, text or --jso
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -90,8 +89,8 @@ def run_source(ctx: Context, values: Values) -> message.Source:
     source = message.Source(run.repository, run.sha, run.actor, run.run_url, run.server_url)
     given = str(values.get("source_time") or "")
     if given or not _COMMIT.fullmatch(source.commit):
-        return replace(source, time=given)
-    return replace(source, time=_git_time(ctx, source.commit) or _event_time(ctx.run, source.commit))
+        return source.replace(time=given)
+    return source.replace(time=_git_time(ctx, source.commit) or _event_time(ctx.run, source.commit))
 
 
 def _git_time(ctx: Context, commit: str) -> str:

@@ -5,7 +5,6 @@ GitOps-friendly: history is never rewritten; the cluster syncs the new commit li
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +51,8 @@ def _restored(run: message.Source, restored: history.Deployment | None) -> messa
     """The trailers name the build the pin runs again (its source commit and time), not the
     rollback run's; the downgrade guard of later bumps compares against that build."""
     if restored is None:
-        return replace(run, repository="", commit="", time="")
-    return replace(
-        run,
+        return run.replace(repository="", commit="", time="")
+    return run.replace(
         repository=restored.source_repository,
         commit=restored.source_commit,
         time=restored.source_time,
@@ -85,6 +83,8 @@ def _remote(ctx: Context, values: Values, scope: Scope) -> int:
     ctx.console.info(
         f"rolling back {current.image} (infra commit {current.infra_commit[:12]}) to {target.reference}"
     )
+    from dataclasses import replace  # the write-back's Inputs: a dataclass
+
     from gitops_ci.engines.writeback import (
         core as writeback,
     )  # here, as in bump-manifest: `--help` starts without it

@@ -11,11 +11,11 @@ import contextlib
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import IO, Any, Iterator, Mapping
 
 from gitops_ci.annotation import Annotation
 from gitops_ci.context import SUMMARY_CAP
+from gitops_ci.record import Record, field
 from gitops_ci.secrets import Redactor
 
 TRUNCATED_NOTE = "\n\n> **Note:** the rest of this summary was cut to stay within GitHub's 1 MiB limit.\n"
@@ -73,8 +73,7 @@ def truncate_utf8(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", errors="ignore")
 
 
-@dataclass
-class Console:
+class Console(Record, frozen=False):
     """Writes what the user sees; `environ` and the streams are parameters, never globals."""
 
     environ: Mapping[str, str]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Sequence
 
@@ -14,6 +13,7 @@ from gitops_ci.engines.bump.markers import NEEDLE
 from gitops_ci.engines.bump.model import Scope, Skipped, Target
 from gitops_ci.engines.bump.reference import last_component
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record
 
 YAML_SUFFIXES = (".yaml", ".yml")
 CHUNK = 1 << 16
@@ -179,8 +179,7 @@ def _alternatives(node: dict[int, Any], prefix: bytes) -> bytes:
     return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
 
 
-@dataclass(frozen=True)
-class Prefilter:
+class Prefilter(Record):
     """The cheap byte test that skips the files which cannot pin a target: a file passes when it
     holds one of the hooks' byte strings or a target's name as a whole name (its last path
     component, bounded as above, so `svc1` does not pass every file of `svc10`...`svc199`).

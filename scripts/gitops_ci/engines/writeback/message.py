@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from gitops_ci.errors import UserError
+from gitops_ci.record import Record
 
 if TYPE_CHECKING:  # the templates' defaults and placeholders are read by `--help`
     from gitops_ci.engines.bump.model import FileEdit, Plan, Target
@@ -26,8 +26,7 @@ PLACEHOLDERS = (
 )
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Record):
     """Where the deployment comes from: the app repo's run (the command fills it from the run
     context; scrubbed there)."""
 
