@@ -268,6 +268,7 @@ START_BEFORE_WORK = {
     "history": ["--infra-dir", "/nonexistent"],
     "rollback": ["--image", "ghcr.io/acme/api", "--infra-dir", "/nonexistent"],
     "promote": [],  # no --from/--to
+    "plan": ["--services-file", "/nonexistent.yml"],
 }
 UNIQUE, PREFIX = "svc250", "svc1"
 EMPTY = "bump, empty infra dir"
