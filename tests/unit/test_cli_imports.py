@@ -262,6 +262,10 @@ def test_help_imports_only_what_declares_the_options(command: str, tmp_path: Pat
             ["verify-deployment"],
             ("ruamel",),
         ),
+        (  # no services file: refused before the plan engine loads and git runs
+            ["plan", "--services-file", "nowhere.yml"],
+            ("gitops_ci.engines.plan.core", "gitops_ci.engines.plan.manifest", "subprocess"),
+        ),
     ],
 )
 def test_a_bad_input_is_refused_before_the_engine_loads(

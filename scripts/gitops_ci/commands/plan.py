@@ -61,15 +61,23 @@ def _text(value: object) -> str:
 
 
 def handle(ctx: Context, values: Values) -> int:
-    from gitops_ci.engines.plan import core
-    from gitops_ci.engines.plan.manifest import ManifestError
-    from gitops_ci.engines.plan.model import Inputs, Services, as_dict
+    from pathlib import Path
+
+    from gitops_ci.engines.plan.check import check_exists
 
     shown = values["services_file"] or "gitops-ci.services.yml"
     ranged = not values["all"] and not (values["base"] and values["head"])
     needed = ranged and ctx.run.event_name in ("push", "pull_request", "pull_request_target")
+    services_file = os.path.abspath(os.path.join(ctx.cwd, shown))
+    if needed:
+        ctx.run.require_event()  # as `event_of` below would: its error comes first
+    check_exists(Path(services_file), shown)  # the engine's first check, before it (and git) load
+    from gitops_ci.engines.plan import core
+    from gitops_ci.engines.plan.manifest import ManifestError
+    from gitops_ci.engines.plan.model import Inputs, Services, as_dict
+
     inputs = Inputs(
-        services_file=os.path.abspath(os.path.join(ctx.cwd, shown)),
+        services_file=services_file,
         shown_file=shown,
         base=values["base"],
         head=values["head"],

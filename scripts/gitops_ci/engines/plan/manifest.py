@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from gitops_ci.engines.plan import globs
+from gitops_ci.engines.plan.check import EXAMPLE, check_exists
 from gitops_ci.errors import UserError
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 MAX_NAME = 100
 _CORE_TAG = "tag:yaml.org,2002:"
 _NULL = _CORE_TAG + "null"
-EXAMPLE = "services:\n  - name: api\n    context: services/api"
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,7 @@ class ManifestError(UserError):
 
 def load(path: Path, root: Path, shown: str) -> Manifest:
     """The manifest at `path`; `root` is the repository the paths in it are relative to."""
-    if not path.is_file():
-        raise UserError(
-            f"the services file {shown} does not exist",
-            fix=f"create it at the repository's root, or point services-file at it; it starts:\n{EXAMPLE}",
-        )
+    check_exists(path, shown)
     try:
         data = path.read_bytes()
     except OSError as exc:
