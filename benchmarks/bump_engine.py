@@ -20,8 +20,11 @@ on a tree whose services are named svc0...svc337 (5,424 files; `svc1` is a prefi
   a prefix-sharing name (svc1)          against a unique one (svc250)
 
     .venv/bin/python benchmarks/bump_engine.py --whole-process [--services 338] [--rounds 15] [--start-only]
+        [--before OTHER/scripts]
 
-`--start-only` times the start cases alone (no tree is generated).
+`--start-only` times the start cases alone (no tree is generated). `--before SCRIPTS` runs each
+gitops-ci case also with PYTHONPATH=SCRIPTS (another checkout's scripts/ folder, e.g. of main),
+paired with this checkout's in the same rounds, and prints this one's time over that one's.
 
 Prints one table. Never used as a timed assertion.
 """
@@ -39,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -247,6 +250,8 @@ def table(results: dict[str, dict[str, object]], files: int, services: int) -> s
 # -- whole processes, as a user pays for them ----------------------------------------------------
 
 CLI = str(Path(sys.executable).parent / "gitops-ci")
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+BEFORE = "[before]"
 COMMANDS = tuple(MODULES)  # every command, in the order `--help` lists them
 # A real run's start before its work: inputs its first check refuses, after every input is read
 # (the defaults file included) and the command's handler has started.
@@ -285,6 +290,7 @@ class Pair:
     floor: list[str]
     bump: str = ""  # the image name a bump case pins: each run gets a new tag
     expect: int = 0  # the case's exit code (1: refused at its first check)
+    scripts: str = ""  # with --before: the PYTHONPATH the case runs with (that checkout's scripts/)
 
 
 @dataclass
@@ -293,8 +299,23 @@ class Runs:
     cpu: list[float] = field(default_factory=list)
 
 
-def pairs(tree: Path | None, render_check: str) -> list[Pair]:
-    """The start cases, and with a tree the bump cases."""
+def pairs(tree: Path | None, render_check: str, before: str = "") -> list[Pair]:
+    """The start cases, and with a tree the bump cases; with ``before`` (another checkout's
+    scripts/ folder) each gitops-ci case twice, this checkout's and that one's, in every round."""
+    found = _pairs(tree, render_check)
+    if not before:
+        return found
+    twinned = []
+    for pair in found:
+        if pair.case[0] != CLI:
+            twinned.append(pair)
+            continue
+        twinned.append(replace(pair, scripts=str(SCRIPTS)))
+        twinned.append(replace(pair, label=f"{pair.label} {BEFORE}", scripts=before))
+    return twinned
+
+
+def _pairs(tree: Path | None, render_check: str) -> list[Pair]:
     python = [sys.executable, "-c", "pass"]
     found = [Pair("python -S -c pass", [sys.executable, "-S", "-c", "pass"], "python -c pass", python)]
     found.append(Pair("gitops-ci --version", [CLI, "--version"], "python -c pass", python))
@@ -343,20 +364,23 @@ def run_process(argv: list[str], env: dict[str, str], expect: int = 0) -> tuple[
 
 
 def whole_process(
-    tree: Path | None, rounds: int, render_check: str
+    tree: Path | None, rounds: int, render_check: str, before: str = ""
 ) -> tuple[list[Pair], dict[str, Runs], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "GITHUB_OUTPUT")}
     env.pop("GITOPS_CI_DEFAULTS", None)  # the suite's own defaults file, as a user's run reads it
-    cases = pairs(tree, render_check)
+    env.pop("PYTHONPATH", None)
+    cases = pairs(tree, render_check, before)
     runs: dict[str, Runs] = {}
     changed: dict[str, str] = {}
     for round_ in range(-1, rounds):  # round -1 warms up: bytecode written, page cache filled
         for offset in range(len(cases)):
             pair = cases[(offset + max(round_, 0)) % len(cases)]
-            case = [*pair.case, "--tag", f"2.{round_ + 1}.0"] if pair.bump else pair.case
+            # A new tag for every bump run (twins pin the same image one after the other).
+            case = [*pair.case, "--tag", f"2.{round_ + 1}.{offset}"] if pair.bump else pair.case
             sides = [(pair.label, case, pair.expect), (f"{pair.label} | {pair.floor_label}", pair.floor, 0)]
             for key, argv, expect in sides if round_ % 2 == 0 else sides[::-1]:
-                wall, cpu, out = run_process(argv, env, expect)
+                side_env = {**env, "PYTHONPATH": pair.scripts} if pair.scripts and argv is case else env
+                wall, cpu, out = run_process(argv, side_env, expect)
                 if pair.bump and argv[0] == CLI:
                     changed[pair.label] = next(
                         (line for line in out.splitlines() if line.startswith("Changed ")), out.strip()[-200:]
@@ -404,6 +428,10 @@ def whole_process_table(
             f"| {pair.label} | {_median_ms(case.wall):.1f} | {_median_ms(case.cpu):.1f} | {pair.floor_label} "
             f"| {_median_ms(floor.wall):.1f} | {extra:+.1f} | {ratio:.2f}x | {goal} |"
         )
+    twins = [(p.label, f"{p.label} {BEFORE}") for p in cases if f"{p.label} {BEFORE}" in runs]
+    if twins:
+        lines += ["", "this checkout against the --before one (its wall time / theirs, paired by round):"]
+        lines += [f"  {label}: {_paired(runs[label].wall, runs[old].wall):.2f}x" for label, old in twins]
     if f"bump {PREFIX} (edit mode)" not in runs:
         return "\n".join(lines)
     prefix = _paired(runs[f"bump {PREFIX} (edit mode)"].wall, runs[f"bump {UNIQUE} (edit mode)"].wall)
@@ -432,6 +460,13 @@ def main() -> None:
         default="auto",
         help="--whole-process: bump-manifest's render-check input (auto: when kubectl is on PATH)",
     )
+    parser.add_argument(
+        "--before",
+        metavar="SCRIPTS",
+        default="",
+        help="--whole-process: also run each gitops-ci case with PYTHONPATH=SCRIPTS (another checkout's "
+        "scripts/ folder, e.g. of main), paired with this checkout's in every round",
+    )
     parser.add_argument("--child", nargs=2, metavar=("VARIANT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -439,7 +474,7 @@ def main() -> None:
         return
     if args.whole_process and args.start_only:
         load = f"{os.getloadavg()[0]:.1f}"
-        cases, runs, changed = whole_process(None, args.rounds, args.render_check)
+        cases, runs, changed = whole_process(None, args.rounds, args.render_check, args.before)
         load += f" -> {os.getloadavg()[0]:.1f}"
         print(whole_process_table(cases, runs, changed, "start cases only", args.rounds, load))
         return
@@ -450,7 +485,7 @@ def main() -> None:
             files = generate(tree, services, style="svc")
             about = f"{files} YAML files, services svc0...svc{services - 1} + platform-agent, 3 environments"
             load = f"{os.getloadavg()[0]:.1f}"
-            cases, runs, changed = whole_process(tree, args.rounds, args.render_check)
+            cases, runs, changed = whole_process(tree, args.rounds, args.render_check, args.before)
             load += f" -> {os.getloadavg()[0]:.1f}"
         print(whole_process_table(cases, runs, changed, about, args.rounds, load))
         return
