@@ -124,6 +124,8 @@ def services(ctx: Context) -> writeback.Services:
 
 def run(ctx: Context, values: Values) -> int:
     """bump-manifest --mode commit or pr."""
+    from dataclasses import replace  # the write-back's Inputs: a dataclass
+
     from gitops_ci.annotation import Annotation
     from gitops_ci.engines.writeback import core as writeback
 

@@ -271,8 +271,7 @@ def _tag_of(value: str) -> str:
 SHORT_DIGEST = 12  # hex digits of a digest shown in a row (the trailers hold the whole reference)
 
 
-@dataclass(frozen=True)
-class ImageRow:
+class ImageRow(Record):
     """One image of a bump: what it pinned before, what it pins now, the commit it was built from."""
 
     image: str  # the repository, as given
