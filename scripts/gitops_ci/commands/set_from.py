@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from gitops_ci.errors import UserError
 
@@ -102,24 +102,25 @@ def _text(doc: Mapping[str, Any], key: str, problems: list[str], *, check: Any) 
     return value
 
 
+def _checked(key: str, value: str, check: Callable[[str], object]) -> str:
+    """The problem the reference grammar's `check` finds in a field's value, or ""."""
+    try:
+        check(value)
+    except UserError as exc:
+        return f'"{key}": {exc.what}'
+    return ""
+
+
 def _check_repository(value: str) -> str:
     from gitops_ci.engines.bump.reference import check_repository
 
-    try:
-        check_repository(value)
-    except UserError as exc:
-        return f'"image": {exc.what}'
-    return ""
+    return _checked("image", value, check_repository)
 
 
 def _check_tag(value: str) -> str:
     from gitops_ci.engines.bump.reference import check_tag
 
-    try:
-        check_tag(value)
-    except UserError as exc:
-        return f'"version": {exc.what}'
-    return ""
+    return _checked("version", value, check_tag)
 
 
 def _digest(value: object, problems: list[str]) -> str | None:
